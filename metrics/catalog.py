@@ -1,0 +1,376 @@
+"""The catalog: datasets, columns, metrics, thresholds, families and agenda, read from TOML.
+
+The catalog is data (``data/catalog.toml``). ``load_catalog`` validates it and raises
+``CatalogError`` naming the entry at fault, so a broken edit stops the program at start.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "catalog.toml"
+
+COLUMN_TYPES = {"month", "date", "count", "percent", "dimension", "text"}
+DIRECTIONS = {"higher_is_better", "lower_is_better"}
+DIMENSION_SLOTS = ("d1", "d2", "d3")
+MEASURE_SLOTS = ("m1", "m2", "m3", "m4")
+
+
+class CatalogError(ValueError):
+    """The catalog file is malformed; the message names the entry."""
+
+
+def normalise_name(text: str) -> str:
+    """Lower-case, drop spaces, underscores and punctuation: 'CSP Region' -> 'cspregion'."""
+    return re.sub(r"[\W_]+", "", str(text).casefold())
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    title: str
+    kind: str = "enum"  # enum (fixed values) | hex | text
+    values: tuple[str, ...] = ()
+    rollups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    headline: tuple[str, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)  # normalised alias -> canonical value
+    rollup: bool = True  # pre-aggregated at ingest (False for high-cardinality dimensions)
+    default: str | None = None  # value used when an optional dimension column is absent/blank
+
+    def canonical(self, raw: str) -> str | None:
+        """The canonical value for a raw spreadsheet value, or None if it is not one."""
+        text = str(raw).strip()
+        if self.kind == "hex":
+            return text.upper() if re.fullmatch(r"(0x)?[0-9A-Fa-f]{1,8}", text) else None
+        if self.kind == "text":
+            return text or None
+        return self.aliases.get(normalise_name(text))
+
+    def members(self, value: str) -> tuple[str, ...]:
+        """The stored values a (possibly rolled-up) value stands for, itself included."""
+        return (value, *self.rollups.get(value, ()))
+
+    @property
+    def all_values(self) -> tuple[str, ...]:
+        return (*self.values, *self.rollups)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    aliases: tuple[str, ...]
+    description: str
+    example: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    required: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    measures: tuple[str, ...]
+    not_greater: tuple[tuple[str, str], ...] = ()
+    rate_checks: tuple[tuple[str, str, str], ...] = ()
+    notes: bool = False  # annotations: dated notes, not monthly figures
+
+    @cached_property
+    def slots(self) -> dict[str, str]:
+        """Storage column for each dimension and measure: {'csp_region': 'd1', 'count': 'm1'}."""
+        mapping = dict(zip(self.dimensions, DIMENSION_SLOTS))
+        mapping.update(zip(self.measures, MEASURE_SLOTS))
+        return mapping
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return ("month", *self.dimensions)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    title: str
+    family: str
+    dataset: str
+    numerator: tuple[str, ...]
+    unit: str
+    decimals: int
+    direction: str
+    dimensions: tuple[str, ...]
+    denominator: tuple[str, ...] = ()
+    denominator_dataset: str | None = None
+    scale: float = 1.0
+    where: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def is_ratio(self) -> bool:
+        return bool(self.denominator)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher_is_better"
+
+    @property
+    def headline_dimension(self) -> str | None:
+        """The dimension the overview splits this metric by (CSP region where it has one)."""
+        if "csp_region" in self.dimensions:
+            return "csp_region"
+        return None
+
+
+@dataclass(frozen=True)
+class Threshold:
+    metric: str
+    target: float
+    minimum: float
+    effective_from: str  # YYYY-MM
+    dimension: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Family:
+    id: str
+    title: str
+    path: str
+    metrics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    id: str
+    title: str
+    metrics: tuple[str, ...]
+    filter: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    dimensions: dict[str, Dimension]
+    columns: dict[str, Column]
+    datasets: dict[str, Dataset]
+    metrics: dict[str, Metric]
+    thresholds: tuple[Threshold, ...]
+    families: tuple[Family, ...]
+    agenda: tuple[AgendaItem, ...]
+
+    def metric(self, metric_id: str) -> Metric:
+        try:
+            return self.metrics[metric_id]
+        except KeyError:
+            raise KeyError(f"unknown metric {metric_id!r}") from None
+
+    def family(self, family_id: str) -> Family:
+        return next(f for f in self.families if f.id == family_id)
+
+    @property
+    def monthly_datasets(self) -> dict[str, Dataset]:
+        return {n: d for n, d in self.datasets.items() if not d.notes}
+
+
+def _require(entry: str, table: dict, key: str, kind=None):
+    if key not in table:
+        raise CatalogError(f"catalog: {entry}: missing '{key}'")
+    value = table[key]
+    if kind is not None and not isinstance(value, kind):
+        raise CatalogError(f"catalog: {entry}: '{key}' should be {kind.__name__ if isinstance(kind, type) else kind}")
+    return value
+
+
+def _month(entry: str, text) -> str:
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise CatalogError(f"catalog: {entry}: effective_from {text!r} is not a month YYYY-MM")
+    return text
+
+
+def _dimension(name: str, raw: dict) -> Dimension:
+    entry = f"dimensions.{name}"
+    kind = raw.get("kind", "enum")
+    if kind not in {"enum", "hex", "text"}:
+        raise CatalogError(f"catalog: {entry}: kind {kind!r} is not enum, hex or text")
+    values = tuple(str(v) for v in raw.get("values", ()))
+    rollups = {str(k): tuple(str(x) for x in v) for k, v in raw.get("rollups", {}).items()}
+    for rolled, parts in rollups.items():
+        for part in parts:
+            if part not in values:
+                raise CatalogError(f"catalog: {entry}: roll-up {rolled!r} names unknown value {part!r}")
+    aliases: dict[str, str] = {}
+    for value in (*values, *rollups):
+        aliases[normalise_name(value)] = value
+    for value, names in raw.get("aliases", {}).items():
+        if value not in values and value not in rollups:
+            raise CatalogError(f"catalog: {entry}: aliases given for unknown value {value!r}")
+        for alias in names:
+            aliases[normalise_name(alias)] = value
+    if kind == "enum" and not values:
+        raise CatalogError(f"catalog: {entry}: an enum dimension needs values")
+    headline = tuple(raw.get("headline", values))
+    return Dimension(
+        name=name, title=_require(entry, raw, "title", str), kind=kind, values=values,
+        rollups=rollups, headline=headline, aliases=aliases, rollup=bool(raw.get("rollup", True)),
+        default=raw.get("default"),
+    )
+
+
+def _column(name: str, raw: dict) -> Column:
+    entry = f"columns.{name}"
+    ctype = _require(entry, raw, "type", str)
+    if ctype not in COLUMN_TYPES:
+        raise CatalogError(f"catalog: {entry}: type {ctype!r} is not one of {sorted(COLUMN_TYPES)}")
+    return Column(name, ctype, tuple(raw.get("aliases", ())), raw.get("description", ""),
+                  str(raw.get("example", "")))
+
+
+def _dataset(name: str, raw: dict, columns: dict[str, Column], dimensions: dict) -> Dataset:
+    entry = f"datasets.{name}"
+    names = _require(entry, raw, "columns", list)
+    for col in names:
+        if col not in columns:
+            raise CatalogError(f"catalog: {entry}: column {col!r} is not defined under [columns]")
+    for listed in ("required", "dimensions", "measures"):
+        for col in raw.get(listed, ()):
+            if col not in names:
+                raise CatalogError(f"catalog: {entry}: {listed} names {col!r}, not one of its columns")
+    dims = tuple(raw.get("dimensions", ()))
+    measures = tuple(raw.get("measures", ()))
+    if len(dims) > len(DIMENSION_SLOTS) or len(measures) > len(MEASURE_SLOTS):
+        raise CatalogError(f"catalog: {entry}: at most {len(DIMENSION_SLOTS)} dimensions and "
+                           f"{len(MEASURE_SLOTS)} measures fit the storage")
+    for dim in dims:
+        if dim not in dimensions:
+            raise CatalogError(f"catalog: {entry}: dimension {dim!r} is not defined under [dimensions]")
+    notes = bool(raw.get("notes", False))
+    if not notes and "month" not in names:
+        raise CatalogError(f"catalog: {entry}: a monthly dataset needs a 'month' column")
+    return Dataset(
+        name=name, title=_require(entry, raw, "title", str),
+        columns=tuple(columns[c] for c in names), required=tuple(raw.get("required", ())),
+        dimensions=dims, measures=measures,
+        not_greater=tuple(tuple(p) for p in raw.get("not_greater", ())),
+        rate_checks=tuple(tuple(p) for p in raw.get("rate_checks", ())), notes=notes,
+    )
+
+
+def _metric(raw: dict, datasets: dict[str, Dataset], families: set[str]) -> Metric:
+    mid = raw.get("id", "?")
+    entry = f"metrics[id={mid}]"
+    dataset = _require(entry, raw, "dataset", str)
+    if dataset not in datasets:
+        raise CatalogError(f"catalog: {entry}: unknown dataset {dataset!r}")
+    ds = datasets[dataset]
+    denominator_dataset = raw.get("denominator_dataset")
+    den_ds = datasets.get(denominator_dataset or dataset)
+    if den_ds is None:
+        raise CatalogError(f"catalog: {entry}: unknown denominator_dataset {denominator_dataset!r}")
+    for col in _require(entry, raw, "numerator", list):
+        if col not in ds.measures:
+            raise CatalogError(f"catalog: {entry}: numerator {col!r} is not a measure of {dataset}")
+    for col in raw.get("denominator", ()):
+        if col not in den_ds.measures:
+            raise CatalogError(f"catalog: {entry}: denominator {col!r} is not a measure of {den_ds.name}")
+    for dim in raw.get("dimensions", ()):
+        if dim not in ds.dimensions:
+            raise CatalogError(f"catalog: {entry}: dimension {dim!r} is not a dimension of {dataset}")
+        if denominator_dataset and dim not in den_ds.dimensions:
+            raise CatalogError(f"catalog: {entry}: dimension {dim!r} is not in {den_ds.name} too")
+    for dim in raw.get("where", {}):
+        if dim not in ds.dimensions:
+            raise CatalogError(f"catalog: {entry}: where names {dim!r}, not a dimension of {dataset}")
+    direction = _require(entry, raw, "direction", str)
+    if direction not in DIRECTIONS:
+        raise CatalogError(f"catalog: {entry}: direction {direction!r} is not one of {sorted(DIRECTIONS)}")
+    family = _require(entry, raw, "family", str)
+    if family not in families:
+        raise CatalogError(f"catalog: {entry}: family {family!r} is not listed under [[families]]")
+    decimals = _require(entry, raw, "decimals", int)
+    if not 0 <= decimals <= 6:
+        raise CatalogError(f"catalog: {entry}: decimals must be 0 to 6")
+    return Metric(
+        id=_require(entry, raw, "id", str), title=_require(entry, raw, "title", str), family=family,
+        dataset=dataset, numerator=tuple(raw["numerator"]), unit=_require(entry, raw, "unit", str),
+        decimals=decimals, direction=direction, dimensions=tuple(raw.get("dimensions", ())),
+        denominator=tuple(raw.get("denominator", ())), denominator_dataset=denominator_dataset,
+        scale=float(raw.get("scale", 1)),
+        where={k: tuple(str(x) for x in v) for k, v in raw.get("where", {}).items()},
+    )
+
+
+def _threshold(index: int, raw: dict, metrics: dict[str, Metric], dimensions) -> Threshold:
+    entry = f"thresholds[{index}] (metric {raw.get('metric', '?')})"
+    metric_id = _require(entry, raw, "metric", str)
+    if metric_id not in metrics:
+        raise CatalogError(f"catalog: {entry}: unknown metric {metric_id!r}")
+    metric = metrics[metric_id]
+    target, minimum = _require(entry, raw, "target"), _require(entry, raw, "minimum")
+    for label, value in (("target", target), ("minimum", minimum)):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise CatalogError(f"catalog: {entry}: {label} must be a number")
+    if metric.higher_is_better and minimum > target:
+        raise CatalogError(f"catalog: {entry}: higher is better, so minimum must not exceed target")
+    if not metric.higher_is_better and minimum < target:
+        raise CatalogError(f"catalog: {entry}: lower is better, so minimum must not be below target")
+    dimension, value = raw.get("dimension"), raw.get("value")
+    if (dimension is None) != (value is None):
+        raise CatalogError(f"catalog: {entry}: give both dimension and value, or neither")
+    if dimension is not None:
+        if dimension not in metric.dimensions:
+            raise CatalogError(f"catalog: {entry}: {dimension!r} is not a dimension of {metric_id}")
+        canonical = dimensions[dimension].canonical(str(value))
+        if canonical is None:
+            raise CatalogError(f"catalog: {entry}: {value!r} is not a value of {dimension}")
+        value = canonical
+    return Threshold(metric_id, float(target), float(minimum),
+                     _month(entry, raw.get("effective_from")), dimension, value)
+
+
+def parse_catalog(raw: dict) -> Catalog:
+    """Build and validate a Catalog from the parsed TOML mapping."""
+    dimensions = {n: _dimension(n, d) for n, d in raw.get("dimensions", {}).items()}
+    columns = {n: _column(n, c) for n, c in raw.get("columns", {}).items()}
+    datasets = {n: _dataset(n, d, columns, dimensions) for n, d in raw.get("datasets", {}).items()}
+    families = tuple(
+        Family(_require(f"families[{i}]", f, "id", str), f.get("title", f["id"]),
+               _require(f"families[{i}]", f, "path", str), tuple(f.get("metrics", ())))
+        for i, f in enumerate(raw.get("families", ()))
+    )
+    metrics: dict[str, Metric] = {}
+    for m in raw.get("metrics", ()):
+        metric = _metric(m, datasets, {f.id for f in families})
+        if metric.id in metrics:
+            raise CatalogError(f"catalog: metrics[id={metric.id}]: defined twice")
+        metrics[metric.id] = metric
+    for fam in families:
+        for mid in fam.metrics:
+            if mid not in metrics:
+                raise CatalogError(f"catalog: families[id={fam.id}]: unknown metric {mid!r}")
+    thresholds = tuple(_threshold(i, t, metrics, dimensions) for i, t in enumerate(raw.get("thresholds", ())))
+    agenda = []
+    for i, a in enumerate(raw.get("agenda", ())):
+        entry = f"agenda[{i}] (id {a.get('id', '?')})"
+        for mid in a.get("metrics", ()):
+            if mid not in metrics:
+                raise CatalogError(f"catalog: {entry}: unknown metric {mid!r}")
+        agenda.append(AgendaItem(_require(entry, a, "id", str), _require(entry, a, "title", str),
+                                 tuple(a.get("metrics", ())), dict(a.get("filter", {}))))
+    return Catalog(dimensions, columns, datasets, metrics, thresholds, families, tuple(agenda))
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Read and validate the catalog file (default ``data/catalog.toml``)."""
+    path = Path(path or DEFAULT_CATALOG_PATH)
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise CatalogError(f"catalog: file {path} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"catalog: {path} is not valid TOML: {exc}") from None
+    return parse_catalog(raw)
