@@ -78,6 +78,7 @@ class Dataset:
     not_greater: tuple[tuple[str, str], ...] = ()
     rate_checks: tuple[tuple[str, str, str], ...] = ()
     notes: bool = False  # annotations: dated notes, not monthly figures
+    rollup_dimensions: tuple[str, ...] = ()  # pre-aggregated at ingest (not high-cardinality ones)
 
     @cached_property
     def slots(self) -> dict[str, str]:
@@ -256,6 +257,7 @@ def _dataset(name: str, raw: dict, columns: dict[str, Column], dimensions: dict)
         dimensions=dims, measures=measures,
         not_greater=tuple(tuple(p) for p in raw.get("not_greater", ())),
         rate_checks=tuple(tuple(p) for p in raw.get("rate_checks", ())), notes=notes,
+        rollup_dimensions=tuple(d for d in dims if dimensions[d].rollup),
     )
 
 

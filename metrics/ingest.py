@@ -1,0 +1,274 @@
+"""Ingest an upload: validate, plan what changes per (dataset, month) slice, write it as revisions.
+
+One upload is one transaction under the database write lock: either every slice is written or none.
+An upload replaces each (dataset, month) slice it contains; the replaced revision is kept.
+Every attempt (accepted, unchanged or rejected) is recorded in ``uploads`` with an audit event.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+from sqlalchemy import Connection, insert, select, update
+
+from . import schema
+from .catalog import Catalog, Dataset
+from .errors import UploadError
+from .parsing import parse_upload
+from .rollups import rollup_frames
+from .store import Store, audit, utcnow
+
+STATUSES = ("provisional", "final")
+MAX_EXAMPLES = 5
+
+
+@dataclass
+class SliceChange:
+    """What an upload does to one (dataset, month) slice."""
+    dataset: str
+    month: str
+    kind: str  # added | changed | unchanged
+    rows: int
+    status: str
+    previous_status: str | None = None
+    rows_added: int = 0
+    rows_removed: int = 0
+    rows_changed: int = 0
+    examples: list[dict] = field(default_factory=list)  # {"key", "column", "old", "new"}
+
+
+@dataclass
+class IngestReport:
+    outcome: str  # accepted | unchanged | rejected
+    filename: str
+    sha256: str
+    dry_run: bool = False
+    upload_id: int | None = None
+    changes: list[SliceChange] = field(default_factory=list)
+    errors: list[UploadError] = field(default_factory=list)
+    ignored_sheets: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        if self.outcome == "rejected":
+            return f"{self.filename}: rejected with {len(self.errors)} error(s); nothing was written."
+        kinds = {k: sum(c.kind == k for c in self.changes) for k in ("added", "changed", "unchanged")}
+        counts = ", ".join(f"{n} {k}" for k, n in kinds.items() if n)
+        if self.outcome == "unchanged":
+            return f"{self.filename}: unchanged — the same figures are already stored ({counts})."
+        verb = "would be written (dry run)" if self.dry_run else "accepted"
+        return f"{self.filename}: {verb}: {counts} month slice(s)."
+
+    def as_dict(self) -> dict:
+        return {
+            "outcome": self.outcome, "dry_run": self.dry_run, "upload_id": self.upload_id,
+            "filename": self.filename, "sha256": self.sha256, "message": self.message,
+            "changes": [asdict(c) for c in self.changes],
+            "errors": [e.as_dict() for e in self.errors],
+            "ignored_sheets": self.ignored_sheets, "warnings": self.warnings,
+        }
+
+
+def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: str = "cli",
+           source: str = "cli", dataset: str | None = None, dry_run: bool = False,
+           status: str = "provisional", reason: str | None = None,
+           max_bytes: int = 20_000_000) -> IngestReport:
+    """Validate ``data`` and, unless ``dry_run``, write its slices as new revisions."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+    reason = (reason or "").strip() or None
+    sha = hashlib.sha256(data).hexdigest()
+    report = IngestReport("rejected", filename, sha, dry_run=dry_run)
+    parsed = parse_upload(data, filename, catalog, dataset=dataset, max_bytes=max_bytes)
+    report.ignored_sheets, report.warnings = list(parsed.ignored_sheets), list(parsed.warnings)
+    report.errors = list(parsed.errors)
+    if not report.errors and not parsed.tables:
+        report.errors.append(UploadError(filename, None, None, None,
+                                         "the file holds no dataset with figures to store"))
+    if report.errors:
+        if not dry_run:
+            with store.write() as conn:
+                _record_upload(conn, report, user, source, status, reason, len(data))
+        return report
+
+    with (store.read() if dry_run else store.write()) as conn:
+        slices = list(_slices(catalog, parsed.tables))
+        report.changes = [_plan(conn, catalog.datasets[ds], month, frame, status)
+                          for ds, month, frame in slices]
+        changing = [c for c in report.changes if c.kind == "changed"]
+        if changing and not reason:
+            first = changing[0]
+            report.errors.append(UploadError(
+                parsed.sheets.get(first.dataset, filename), None, None, None,
+                f"this upload changes figures already stored ({len(changing)} month slice(s), e.g. "
+                f"{first.dataset} {first.month}); give a reason for the correction"))
+        if dry_run:
+            report.outcome = "rejected" if report.errors else "accepted"
+            return report
+        if report.errors:
+            _record_upload(conn, report, user, source, status, reason, len(data))
+            return report
+        touched = [(s, c) for s, c in zip(slices, report.changes) if c.kind != "unchanged"]
+        report.outcome = "accepted" if touched else "unchanged"
+        upload_id = _record_upload(conn, report, user, source, status, reason, len(data))
+        now = utcnow()
+        for (ds, month, frame), change in touched:
+            write_revision(conn, catalog.datasets[ds], month, frame, upload_id, status, now, reason)
+    return report
+
+
+def _slices(catalog: Catalog, tables: dict[str, pd.DataFrame]):
+    for name, table in tables.items():
+        for month, frame in table.groupby("month", sort=True):
+            yield name, str(month), frame
+
+
+def _content_columns(ds: Dataset) -> list[str]:
+    if ds.notes:
+        return ["date", "title", "detail", "metric", "csp_region"]
+    return [*ds.dimensions, *ds.measures]
+
+
+def _canonical(ds: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
+    cols = _content_columns(ds)
+    key = ["date", "title"] if ds.notes else list(ds.dimensions)
+    out = frame[cols]
+    if key:
+        out = out.sort_values(key, kind="stable")
+    return out.reset_index(drop=True)
+
+
+def content_sha(ds: Dataset, frame: pd.DataFrame) -> str:
+    """A digest of a slice's figures, independent of row order and of the file they came from."""
+    canon = _canonical(ds, frame)
+    digest = hashlib.sha256(",".join(canon.columns).encode())
+    digest.update(pd.util.hash_pandas_object(canon, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _current_revision(conn: Connection, dataset: str, month: str):
+    r = schema.revisions
+    return conn.execute(select(r.c.id, r.c.status, r.c.content_sha).where(
+        r.c.dataset == dataset, r.c.month == month, r.c.superseded_at.is_(None))).first()
+
+
+def _plan(conn: Connection, ds: Dataset, month: str, frame: pd.DataFrame, status: str) -> SliceChange:
+    change = SliceChange(ds.name, month, "added", len(frame), status)
+    current = _current_revision(conn, ds.name, month)
+    if current is None:
+        change.rows_added = len(frame)
+        return change
+    change.previous_status = current.status
+    if current.content_sha == content_sha(ds, frame) and current.status == status:
+        change.kind = "unchanged"
+        return change
+    change.kind = "changed"
+    _diff_into(change, ds, read_revision_frame(conn, ds, current.id), frame)
+    return change
+
+
+def _diff_into(change: SliceChange, ds: Dataset, old: pd.DataFrame, new: pd.DataFrame) -> None:
+    key = ["date", "title"] if ds.notes else list(ds.dimensions)
+    values = [c for c in _content_columns(ds) if c not in key]
+    if not key:  # a dataset with no dimensions has one row per month
+        old, new = old.assign(_k=0), new.assign(_k=0)
+        key = ["_k"]
+    merged = old[key + values].merge(new[key + values], on=key, how="outer",
+                                     suffixes=("_old", "_new"), indicator=True)
+    change.rows_added = int((merged["_merge"] == "right_only").sum())
+    change.rows_removed = int((merged["_merge"] == "left_only").sum())
+    both = merged[merged["_merge"] == "both"]
+    changed_mask = pd.Series(False, index=both.index)
+    for col in values:
+        o, n = both[f"{col}_old"], both[f"{col}_new"]
+        differs = ~((o == n) | (o.isna() & n.isna()))
+        changed_mask |= differs
+        for idx in both.index[differs][: MAX_EXAMPLES - len(change.examples)]:
+            change.examples.append({
+                "key": {k: str(both.at[idx, k]) for k in key if k != "_k"}, "column": col,
+                "old": _plain(both.at[idx, f"{col}_old"]), "new": _plain(both.at[idx, f"{col}_new"])})
+    change.rows_changed = int(changed_mask.sum())
+
+
+def _plain(value):
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value.item() if hasattr(value, "item") else value
+
+
+def read_revision_frame(conn: Connection, ds: Dataset, revision_id: int) -> pd.DataFrame:
+    """A stored revision's rows with the dataset's column names."""
+    if ds.notes:
+        n = schema.notes
+        rows = conn.execute(select(n.c.date, n.c.title, n.c.detail, n.c.metric, n.c.csp_region)
+                            .where(n.c.revision_id == revision_id)).all()
+        return pd.DataFrame(rows, columns=_content_columns(ds))
+    f = schema.facts
+    cols = [f.c[ds.slots[name]].label(name) for name in (*ds.dimensions, *ds.measures)]
+    rows = conn.execute(select(*cols).where(f.c.revision_id == revision_id)).all()
+    frame = pd.DataFrame(rows, columns=[*ds.dimensions, *ds.measures])
+    for m in ds.measures:
+        frame[m] = frame[m].astype("float64")
+    return frame
+
+
+def write_revision(conn: Connection, ds: Dataset, month: str, frame: pd.DataFrame, upload_id: int,
+                   status: str, now, reason: str | None) -> int:
+    """Supersede the slice's current revision and store ``frame`` as the new one; returns its id."""
+    r = schema.revisions
+    conn.execute(update(r).where(r.c.dataset == ds.name, r.c.month == month,
+                                 r.c.superseded_at.is_(None)).values(superseded_at=now))
+    revision_id = conn.execute(insert(r).values(
+        dataset=ds.name, month=month, upload_id=upload_id, status=status, row_count=len(frame),
+        content_sha=content_sha(ds, frame), created_at=now, reason=reason).returning(r.c.id)
+    ).scalar_one()
+    if ds.notes:
+        rows = _canonical(ds, frame).assign(revision_id=revision_id)
+        conn.execute(insert(schema.notes), rows.to_dict("records"))
+        return revision_id
+    slot_frame = frame[[*ds.dimensions, *ds.measures]].rename(columns=ds.slots)
+    bulk_insert(conn, "facts", slot_frame.assign(revision_id=revision_id))
+    for grain, agg in rollup_frames(ds, frame):
+        bulk_insert(conn, "rollups", agg.rename(columns=ds.slots).assign(revision_id=revision_id,
+                                                                         grain=grain))
+    return revision_id
+
+
+def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    """Insert a frame fast: COPY on PostgreSQL, one executemany on SQLite. NaN is stored as NULL."""
+    if frame.empty:
+        return
+    cols = list(frame.columns)
+    if conn.dialect.name == "postgresql":
+        import io
+
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False, header=False, na_rep="")
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(buf.getvalue())
+        return
+    values = frame.astype(object).where(frame.notna(), None)
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    conn.exec_driver_sql(sql, list(values.itertuples(index=False, name=None)))
+
+
+def _record_upload(conn: Connection, report: IngestReport, user: str, source: str, status: str,
+                   reason: str | None, size: int) -> int:
+    summary = ({"errors": [e.as_dict() for e in report.errors[:200]], "error_count": len(report.errors)}
+               if report.outcome == "rejected" else {"changes": [asdict(c) for c in report.changes]})
+    upload_id = conn.execute(insert(schema.uploads).values(
+        sha256=report.sha256, filename=report.filename[:255], size_bytes=size, uploaded_by=user,
+        uploaded_at=utcnow(), source=source, status=status, reason=reason, outcome=report.outcome,
+        summary=json.dumps(summary, default=str)).returning(schema.uploads.c.id)).scalar_one()
+    report.upload_id = upload_id
+    audit(conn, user, f"upload_{report.outcome}", report.filename[:200], upload_id=upload_id,
+          source=source, sha256=report.sha256, errors=len(report.errors),
+          slices=sum(c.kind != "unchanged" for c in report.changes))
+    return upload_id

@@ -1,0 +1,217 @@
+"""Reading metrics: figures in force "as of" a moment, rolled up from counts, judged against thresholds.
+
+Ratios are always computed from summed numerators and denominators (Central & South from Central +
+South), never by averaging rates. Reads use the pre-aggregated ``rollups`` table except where a
+high-cardinality dimension (alert code) is asked for, which reads raw rows through an index.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, and_, func, or_, select
+
+from . import schema
+from .catalog import Catalog, Metric
+from .rag import judge, limits_for
+from .rollups import grain_covering
+
+VALUE_COLUMNS = ["numerator", "denominator"]
+
+
+def in_force(as_of: datetime | None = None) -> list:
+    """Conditions on ``revisions`` selecting those in force at ``as_of`` (now when None)."""
+    r = schema.revisions
+    if as_of is None:
+        return [r.c.superseded_at.is_(None)]
+    return [r.c.created_at <= as_of, or_(r.c.superseded_at.is_(None), r.c.superseded_at > as_of)]
+
+
+def revisions_in_force(dataset: str, as_of: datetime | None = None, start: str | None = None,
+                       end: str | None = None):
+    """Subquery (id, month, status) of the revisions in force at ``as_of`` (now when None)."""
+    r = schema.revisions
+    conds = [r.c.dataset == dataset, *in_force(as_of)]
+    if start:
+        conds.append(r.c.month >= start)
+    if end:
+        conds.append(r.c.month <= end)
+    return select(r.c.id, r.c.month, r.c.status).where(*conds).subquery("rev")
+
+
+def _check_filters(catalog: Catalog, metric: Metric, filters: dict[str, str], by) -> None:
+    for dim in [*filters, *by]:
+        if dim not in metric.dimensions:
+            allowed = ", ".join(metric.dimensions) or "none"
+            raise ValueError(f"{metric.id} has no dimension {dim!r} (dimensions: {allowed})")
+    for dim, value in filters.items():
+        dimension = catalog.dimensions[dim]
+        if dimension.kind == "enum" and value not in dimension.all_values:
+            raise ValueError(f"{value!r} is not a {dimension.title} "
+                             f"(expected one of {', '.join(dimension.all_values)})")
+
+
+def _sums(conn: Connection, catalog: Catalog, dataset: str, columns: tuple[str, ...], *,
+          filters: dict[str, tuple[str, ...]], by: tuple[str, ...], start, end, as_of) -> pd.DataFrame:
+    """Per month (and ``by`` value): the sum over ``columns`` and the months' worst status."""
+    ds = catalog.datasets[dataset]
+    rev = revisions_in_force(dataset, as_of, start, end)
+    grain = grain_covering(ds, [*filters, *by])
+    table = schema.rollups if grain is not None else schema.facts
+    conds = [table.c.revision_id == rev.c.id]
+    if grain is not None:
+        conds.append(table.c.grain == grain)
+    for dim, values in filters.items():
+        conds.append(table.c[ds.slots[dim]].in_(values))
+    by_cols = [table.c[ds.slots[d]].label(d) for d in by]
+    total = None
+    for col in columns:
+        part = func.sum(table.c[ds.slots[col]])
+        total = part if total is None else total + part
+    stmt = (select(rev.c.month, *by_cols, total.label("value"), func.max(rev.c.status).label("status"))
+            .select_from(rev.join(table, and_(*conds)))
+            .group_by(rev.c.month, *by_cols).order_by(rev.c.month, *by_cols))
+    frame = pd.DataFrame(conn.execute(stmt).all(), columns=["month", *by, "value", "status"])
+    frame["value"] = frame["value"].astype("float64")
+    return frame
+
+
+def metric_frame(conn: Connection, catalog: Catalog, metric_id: str, *, start: str | None = None,
+                 end: str | None = None, as_of: datetime | None = None,
+                 filters: dict[str, str] | None = None, by: tuple[str, ...] | list[str] = ()
+                 ) -> pd.DataFrame:
+    """Columns month, *by, numerator, denominator, value, status: one row per month (and by value).
+
+    A filter value may be a roll-up ("Central & South"), which matches its parts and itself.
+    Months with no figures are absent; a month with figures but a blank measure has value NaN.
+    """
+    metric = catalog.metric(metric_id)
+    filters, by = dict(filters or {}), tuple(by)
+    _check_filters(catalog, metric, filters, by)
+    sql_filters = {d: catalog.dimensions[d].members(v) for d, v in filters.items()}
+    for dim, values in metric.where.items():
+        sql_filters[dim] = tuple(v for v in values if dim not in sql_filters or v in sql_filters[dim])
+    window = dict(start=start, end=end, as_of=as_of, by=by)
+    num = _sums(conn, catalog, metric.dataset, metric.numerator, filters=sql_filters, **window)
+    num = num.rename(columns={"value": "numerator"})
+    if not metric.is_ratio:
+        num["denominator"] = np.nan
+        num["value"] = num["numerator"] * metric.scale
+        return num[["month", *by, *VALUE_COLUMNS, "value", "status"]]
+    den_ds = metric.denominator_dataset or metric.dataset
+    den_filters = {d: v for d, v in sql_filters.items() if d in catalog.datasets[den_ds].dimensions}
+    den = _sums(conn, catalog, den_ds, metric.denominator, filters=den_filters, **window)
+    den = den.rename(columns={"value": "denominator", "status": "den_status"})
+    merged = num.merge(den, on=["month", *by], how="left")
+    merged["status"] = merged[["status", "den_status"]].max(axis=1)
+    return _with_ratio(merged, metric)[["month", *by, *VALUE_COLUMNS, "value", "status"]]
+
+
+def _with_ratio(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    den = frame["denominator"].where(frame["denominator"] != 0)
+    frame["value"] = metric.scale * frame["numerator"] / den
+    return frame
+
+
+def roll_up(frame: pd.DataFrame, metric: Metric, dim: str, value: str, members: tuple[str, ...]
+            ) -> pd.DataFrame:
+    """Rows for a roll-up value (e.g. Central & South) summed from a frame split by ``dim``."""
+    part = frame[frame[dim].isin(members)]
+    if part.empty:
+        return part.iloc[0:0]
+    agg = part.groupby("month", sort=True).agg(
+        numerator=("numerator", lambda s: s.sum(min_count=1)),
+        denominator=("denominator", lambda s: s.sum(min_count=1)),
+        status=("status", "max")).reset_index()
+    agg[dim] = value
+    if metric.is_ratio:
+        agg = _with_ratio(agg, metric)
+    else:
+        agg["value"] = agg["numerator"] * metric.scale
+    return agg[frame.columns]
+
+
+def thresholds_for(conn: Connection, catalog: Catalog, metric_id: str, as_of: datetime | None = None):
+    """Catalog defaults, then administrator thresholds recorded by ``as_of`` (later ones win ties)."""
+    t = schema.thresholds
+    stmt = select(t.c.metric, t.c.target, t.c.minimum, t.c.effective_from, t.c.dimension, t.c.value
+                  ).where(t.c.metric == metric_id).order_by(t.c.created_at, t.c.id)
+    if as_of is not None:
+        stmt = stmt.where(t.c.created_at <= as_of)
+    defaults = [x for x in catalog.thresholds if x.metric == metric_id]
+    return [*defaults, *conn.execute(stmt).all()]
+
+
+def judge_frame(frame: pd.DataFrame, metric: Metric, thresholds, dim: str | None = None) -> pd.DataFrame:
+    """Add target, minimum and rag columns, using the thresholds in force for each row's month."""
+    targets, minimums, rags = [], [], []
+    for row in frame.itertuples(index=False):
+        dims = {dim: getattr(row, dim)} if dim else {}
+        limits = limits_for(thresholds, row.month, dims)
+        targets.append(limits.target if limits else None)
+        minimums.append(limits.minimum if limits else None)
+        rags.append(judge(row.value, targets[-1], minimums[-1],
+                          higher_is_better=metric.higher_is_better, decimals=metric.decimals))
+    return frame.assign(target=targets, minimum=minimums, rag=rags)
+
+
+def series(conn: Connection, catalog: Catalog, metric_id: str, *, start: str | None = None,
+           end: str | None = None, as_of: datetime | None = None,
+           filters: dict[str, str] | None = None, by: str | None = None) -> list[dict]:
+    """The API's points: month, [by value], value, rag, target, minimum, status."""
+    metric = catalog.metric(metric_id)
+    frame = metric_frame(conn, catalog, metric_id, start=start, end=end, as_of=as_of,
+                         filters=filters, by=(by,) if by else ())
+    thresholds = thresholds_for(conn, catalog, metric_id, as_of)
+    filters = filters or {}
+    threshold_dim = by or (next(iter(filters)) if len(filters) == 1 else None)
+    if threshold_dim and threshold_dim not in frame:
+        frame[threshold_dim] = filters[threshold_dim]
+    judged = judge_frame(frame, metric, thresholds, threshold_dim)
+    points = []
+    for row in judged.itertuples(index=False):
+        point = {"month": row.month}
+        if by:
+            point[by] = getattr(row, by)
+        point.update(value=None if pd.isna(row.value) else float(row.value), rag=row.rag,
+                     target=row.target, minimum=row.minimum, status=row.status)
+        points.append(point)
+    return points
+
+
+def latest_month(conn: Connection, as_of: datetime | None = None) -> str | None:
+    """The latest month with figures in any monthly dataset."""
+    r = schema.revisions
+    stmt = select(func.max(r.c.month)).where(r.c.dataset != "annotations", *in_force(as_of))
+    return conn.execute(stmt).scalar()
+
+
+def annotations(conn: Connection, *, start: str | None = None, end: str | None = None,
+                as_of: datetime | None = None, metric: str | None = None) -> list[dict]:
+    """Annotations in force, oldest first; with ``metric``, those for it or for every metric."""
+    n = schema.notes
+    rev = revisions_in_force("annotations", as_of, start, end)
+    stmt = select(n.c.date, n.c.title, n.c.detail, n.c.metric, n.c.csp_region).join(
+        rev, n.c.revision_id == rev.c.id).order_by(n.c.date, n.c.title)
+    if metric:
+        stmt = stmt.where(n.c.metric.in_([metric, ""]))
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def completeness(conn: Connection, catalog: Catalog, month: str, as_of: datetime | None = None
+                 ) -> list[dict]:
+    """For each monthly dataset: missing, provisional or final for ``month``, and when stored."""
+    r, u = schema.revisions, schema.uploads
+    conds = [r.c.month == month, *in_force(as_of)]
+    rows = {row.dataset: row for row in conn.execute(
+        select(r.c.dataset, r.c.status, r.c.created_at, u.c.uploaded_by, r.c.row_count)
+        .join(u, u.c.id == r.c.upload_id).where(*conds))}
+    out = []
+    for name, ds in catalog.monthly_datasets.items():
+        row = rows.get(name)
+        out.append({"dataset": name, "title": ds.title,
+                    "status": row.status if row else "missing",
+                    "stored_at": row.created_at.isoformat(timespec="seconds") if row else None,
+                    "rows": row.row_count if row else 0})
+    return out

@@ -1,0 +1,119 @@
+"""Database tables (SQLAlchemy Core). Alembic migrations under ``metrics/migrations`` build them.
+
+Figures are stored by revision: each revision is one whole (dataset, month) slice. A newer upload
+of the same slice supersedes the older revision (``superseded_at``) and never deletes it, so any
+moment's figures can be read back ("as of"). Dataset columns map to generic slots (d1-d3 for
+dimensions, m1-m4 for measures) declared in the catalog, so a new dataset needs no migration.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, Column, DateTime, Double, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, text)
+
+metadata = MetaData()
+
+uploads = Table(
+    "uploads", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("filename", String(255), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("uploaded_by", String(80), nullable=False),
+    Column("uploaded_at", DateTime, nullable=False),
+    Column("source", String(16), nullable=False),  # web | api | cli | inbox | demo | rollback
+    Column("status", String(12), nullable=False),  # provisional | final
+    Column("reason", Text),
+    Column("outcome", String(12), nullable=False),  # accepted | unchanged | rejected
+    Column("summary", Text, nullable=False),  # JSON: changes per slice, or errors
+)
+
+revisions = Table(
+    "revisions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataset", String(40), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("upload_id", Integer, ForeignKey("uploads.id"), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("content_sha", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("superseded_at", DateTime),
+    Column("reason", Text),
+    Index("ix_revisions_slice", "dataset", "month", "created_at"),
+    Index("ux_revisions_current", "dataset", "month", unique=True,
+          sqlite_where=text("superseded_at IS NULL"), postgresql_where=text("superseded_at IS NULL")),
+)
+
+facts = Table(
+    "facts", metadata,
+    Column("revision_id", Integer, ForeignKey("revisions.id"), nullable=False, index=True),
+    Column("d1", String(120)), Column("d2", String(120)), Column("d3", String(120)),
+    Column("m1", Double), Column("m2", Double), Column("m3", Double), Column("m4", Double),
+)
+
+# Pre-aggregated sums per revision for each combination ("grain") of low-cardinality dimensions,
+# so that reads never scan raw rows. grain is the comma-joined dimension names ('' = total).
+rollups = Table(
+    "rollups", metadata,
+    Column("revision_id", Integer, ForeignKey("revisions.id"), nullable=False),
+    Column("grain", String(120), nullable=False),
+    Column("d1", String(120)), Column("d2", String(120)), Column("d3", String(120)),
+    Column("m1", Double), Column("m2", Double), Column("m3", Double), Column("m4", Double),
+    Index("ix_rollups_revision_grain", "revision_id", "grain"),
+)
+
+notes = Table(
+    "notes", metadata,
+    Column("revision_id", Integer, ForeignKey("revisions.id"), nullable=False, index=True),
+    Column("date", String(10), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("metric", String(60), nullable=False),
+    Column("csp_region", String(40), nullable=False),
+)
+
+# Thresholds set by an administrator; the catalog's defaults apply beneath them.
+thresholds = Table(
+    "thresholds", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("metric", String(60), nullable=False),
+    Column("dimension", String(40)),
+    Column("value", String(120)),
+    Column("target", Double, nullable=False),
+    Column("minimum", Double, nullable=False),
+    Column("effective_from", String(7), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("reason", Text),
+    Index("ix_thresholds_metric", "metric", "effective_from"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("role", String(12), nullable=False),  # viewer | uploader | admin
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=text("false")),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime),
+)
+
+# Append-only: nothing updates or deletes these rows.
+audit_events = Table(
+    "audit_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("subject", String(200), nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default="{}"),
+)

@@ -1,0 +1,73 @@
+"""The one registry of settings: each declared once with its default and help, read from the environment.
+
+Order of precedence: an explicit value passed to ``load_settings``, then the environment variable,
+then the default. The README's settings table is generated from ``SETTINGS`` and a test keeps the
+two in step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # environment variable and key
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _bool(text: str) -> bool:
+    return str(text).strip().lower() in {"1", "true", "yes", "on"}
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", f"sqlite:///{DATA_DIR / 'opsg.db'}",
+            "SQLAlchemy database URL; PostgreSQL in production, e.g. postgresql+psycopg://user@host/db."),
+    Setting("CATALOG_PATH", str(DATA_DIR / "catalog.toml"),
+            "The catalog file: datasets, metrics, default thresholds, agenda."),
+    Setting("SECRET_KEY", "", "Signs session cookies. Required outside development; development "
+            "generates one under data/ on first start."),
+    Setting("MAX_UPLOAD_BYTES", 20_000_000, "Largest upload accepted, in bytes (checked before parsing).", int),
+    Setting("INBOX_DIR", str(DATA_DIR / "inbox"), "Folder the inbox job ingests files from."),
+    Setting("BACKUP_DIR", str(DATA_DIR / "backups"), "Folder nightly backups are written to."),
+    Setting("CLASSIFICATION", "", "Classification banner shown on every page and the meeting pack, "
+            "e.g. 'WHITE — may be shared publicly'."),
+    Setting("PUBLIC_READ", False, "Show pages and read API to anyone without signing in (uploads "
+            "still need the uploader role).", _bool),
+    Setting("ENVIRONMENT", "development", "development or production; production refuses to start "
+            "without SECRET_KEY."),
+)
+
+
+def load_settings(**overrides: Any) -> dict[str, Any]:
+    """All settings as a dict: explicit overrides, then environment, then defaults."""
+    import os
+
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.name in overrides and overrides[setting.name] is not None:
+            values[setting.name] = overrides[setting.name]
+        elif setting.name in os.environ:
+            values[setting.name] = setting.parse(os.environ[setting.name])
+        else:
+            values[setting.name] = setting.default
+    unknown = set(overrides) - {s.name for s in SETTINGS}
+    if unknown:
+        raise KeyError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    return values
+
+
+def settings_table_markdown() -> str:
+    """The README's settings table."""
+    lines = ["| setting | default | what it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = s.default
+        if isinstance(default, str) and str(DATA_DIR) in default:
+            default = default.replace(str(DATA_DIR), "data")
+        lines.append(f"| `{s.name}` | `{default}` | {s.help} |")
+    return "\n".join(lines)
