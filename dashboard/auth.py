@@ -1,0 +1,51 @@
+"""Who is asking: an API bearer token or a signed-in session; role checks for every route."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request
+
+from metrics.accounts import User, user_for_token
+
+from .context import get_context
+
+
+def current_user() -> User | None:
+    """The user behind this request (bearer token first, then the session), cached per request."""
+    if "opsg_user" in g:
+        return g.opsg_user
+    user = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        with get_context().store.read() as conn:
+            user = user_for_token(conn, header[7:].strip())
+    else:
+        try:
+            from flask_login import current_user as session_user
+            if session_user and session_user.is_authenticated:
+                user = session_user.user
+        except Exception:  # flask-login not initialised on this app
+            user = None
+    g.opsg_user = user
+    return user
+
+
+def can_read() -> bool:
+    return get_context().settings.get("PUBLIC_READ") or current_user() is not None
+
+
+def require(role: str | None, on_fail):
+    """Decorator: run the view only for a signed-in user with ``role`` (None: any reader)."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = current_user()
+            if role is None and can_read():
+                return view(*args, **kwargs)
+            if user is None:
+                return on_fail(401, "sign in or send an API token (Authorization: Bearer TOKEN)")
+            if role is not None and not user.can(role):
+                return on_fail(403, f"this needs the {role} role; you are {user.role}")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate

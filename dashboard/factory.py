@@ -1,0 +1,34 @@
+"""The app factory: ``create_app(settings)`` builds the Dash app, its API and its pages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import plotly.io as pio
+
+from metrics.bootstrap import prepare
+from metrics.settings import load_settings
+
+from .api import api
+from .context import AppContext, attach
+
+HERE = Path(__file__).resolve().parent
+
+
+def create_app(settings: dict | None = None, *, demo: bool = True) -> dash.Dash:
+    """A ready app on its own database: catalog validated, schema migrated, demo loaded if empty."""
+    settings = load_settings(**(settings or {}))
+    store, catalog = prepare(settings, demo=demo)
+    pio.defaults.mathjax = None  # no CDN at run time
+    app = dash.Dash(
+        __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
+        title="OPSG service metrics", suppress_callback_exceptions=True, serve_locally=True,
+        update_title=None,
+    )
+    app.server.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) + 1_000_000
+    attach(app.server, AppContext(store, catalog, settings))
+    app.server.register_blueprint(api)
+    from .layout import frame
+
+    app.layout = frame
+    return app

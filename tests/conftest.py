@@ -1,0 +1,89 @@
+"""Shared fixtures: a fresh database per test on SQLite and, when TEST_DATABASE_URL is set, PostgreSQL.
+
+Browser tests need Debian's chromium and chromedriver; they skip with a clear message when absent,
+unless REQUIRE_BROWSER=1, which turns a missing browser into a failure.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from metrics.catalog import load_catalog
+from metrics.store import Store
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_catalog()
+
+
+def _backends():
+    params = [pytest.param("sqlite", id="sqlite")]
+    params.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql))
+    return params
+
+
+@pytest.fixture(params=_backends())
+def store(request, tmp_path):
+    """An empty, migrated database: SQLite in tmp_path, or a fresh schema on the PostgreSQL server."""
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'test.db'}")
+        s.migrate()
+        yield s
+        s.dispose()
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    schema_name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema_name}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    s = Store(f"{PG_URL}{sep}options=-csearch_path%3D{schema_name}")
+    s.migrate()
+    yield s
+    s.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'test.db'}")
+    s.migrate()
+    yield s
+    s.dispose()
+
+
+def browser_available() -> bool:
+    return bool(shutil.which("chromium") and shutil.which("chromedriver"))
+
+
+def require_browser():
+    """Skip (or fail under REQUIRE_BROWSER=1) when Debian's chromium/chromedriver are missing."""
+    if browser_available():
+        return
+    message = "browser tests need Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)"
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(message + " — REQUIRE_BROWSER=1 says they must run")
+    pytest.skip(message)
+
+
+def pytest_setup_options():
+    """dash[testing]'s hook: headless Debian Chromium with the flags this machine needs."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1920,1080"):
+        options.add_argument(flag)
+    return options
