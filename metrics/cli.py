@@ -1,0 +1,209 @@
+"""The command line: ``python -m metrics COMMAND``. Exit 0 done, 1 rejected or failed, 2 usage."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .catalog import CatalogError, load_catalog
+from .settings import load_settings
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+def _store_and_catalog(args):
+    from .bootstrap import open_store
+
+    settings = load_settings(DATABASE_URL=args.database)
+    return open_store(settings), load_catalog(settings["CATALOG_PATH"]), settings
+
+
+def cmd_ingest(args) -> int:
+    from .ingest import ingest
+
+    store, catalog, settings = _store_and_catalog(args)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{path}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    limit = int(settings["MAX_UPLOAD_BYTES"])
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    report = ingest(store, catalog, data, path.name, user=args.user, source="cli",
+                    dataset=args.dataset, dry_run=args.dry_run, status=args.status,
+                    reason=args.reason, max_bytes=limit)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=1, default=str))
+    else:
+        for error in report.errors:
+            print(error, file=sys.stderr)
+        for sheet in report.ignored_sheets:
+            print(f"note: sheet {sheet!r} ignored (not a dataset)")
+        for warning in report.warnings:
+            print(f"note: {warning}")
+        for change in report.changes:
+            detail = ""
+            if change.kind == "changed":
+                detail = (f" (+{change.rows_added} -{change.rows_removed} ~{change.rows_changed} rows"
+                          + (f", {change.previous_status} -> {change.status}"
+                             if change.previous_status != change.status else "") + ")")
+                for ex in change.examples:
+                    key = ", ".join(f"{k}={v}" for k, v in ex["key"].items())
+                    detail += f"\n    {key}: {ex['column']} {ex['old']} -> {ex['new']}"
+            print(f"{change.dataset} {change.month}: {change.kind}, {change.rows} rows{detail}")
+        print(report.message)
+    return EXIT_REJECTED if report.outcome == "rejected" else EXIT_OK
+
+
+def cmd_template(args) -> int:
+    from .templates import template_csv, template_xlsx
+
+    catalog = load_catalog()
+    if args.dataset != "all" and args.dataset not in catalog.datasets:
+        print(f"unknown dataset {args.dataset!r}; one of: all, {', '.join(catalog.datasets)}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if args.xlsx:
+        data = template_xlsx(catalog, None if args.dataset == "all" else [args.dataset])
+        default = f"opsg-{args.dataset}-template.xlsx"
+    else:
+        if args.dataset == "all":
+            print("a CSV holds one dataset: name it, or use --xlsx for all", file=sys.stderr)
+            return EXIT_USAGE
+        data = template_csv(catalog, args.dataset)
+        default = f"{args.dataset}.csv"
+    out = Path(args.output or default)
+    out.write_bytes(data)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from .bootstrap import load_demo
+
+    store, catalog, _ = _store_and_catalog(args)
+    for report in load_demo(store, catalog):
+        print(report.message)
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from .export import export_workbook
+    from .months import parse_as_of
+
+    store, catalog, _ = _store_and_catalog(args)
+    with store.read() as conn:
+        data = export_workbook(conn, catalog, as_of=parse_as_of(args.as_of))
+    out = Path(args.output)
+    out.write_bytes(data)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def cmd_backup(args) -> int:
+    from .backup import backup
+
+    store, _, _ = _store_and_catalog(args)
+    print(f"wrote {backup(store, Path(args.output))}")
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from .backup import restore
+
+    store, _, _ = _store_and_catalog(args)
+    restore(store, Path(args.file))
+    print(f"restored {args.file}")
+    return EXIT_OK
+
+
+def cmd_users(args) -> int:
+    from . import accounts
+
+    store, _, _ = _store_and_catalog(args)
+    if args.users_command == "list":
+        with store.read() as conn:
+            for u in accounts.list_users(conn):
+                print(f"{u['name']}\t{u['role']}\t{'disabled' if u['disabled'] else 'active'}")
+        return EXIT_OK
+    if args.users_command == "add":
+        generated = sys.stdin.isatty() or args.generate
+        password = accounts.generate_password() if generated else sys.stdin.readline().rstrip("\n")
+        with store.write() as conn:
+            accounts.add_user(conn, args.name, args.role, password)
+        print(f"added {args.name} ({args.role})")
+        if generated:
+            print(f"password: {password}")
+        return EXIT_OK
+    with store.write() as conn:
+        token = accounts.new_token(conn, args.name)
+    print(f"API token for {args.name} (shown once; send as Authorization: Bearer TOKEN):")
+    print(token)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m metrics",
+                                     description="OPSG service metrics: ingest, templates, export, "
+                                                 "backup and users. DATABASE_URL selects the database.")
+    parser.add_argument("--database", metavar="URL", help="database URL (default: DATABASE_URL or data/opsg.db)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="validate and store a CSV or XLSX upload")
+    p.add_argument("file", help="the CSV (one dataset) or XLSX workbook (a sheet per dataset)")
+    p.add_argument("--dataset", help="the dataset a CSV holds (default: recognised from its columns)")
+    p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    p.add_argument("--status", choices=["provisional", "final"], default="provisional",
+                   help="whether these figures are provisional or final (default provisional)")
+    p.add_argument("--reason", help="why (required when the upload changes figures already stored)")
+    p.add_argument("--user", default="cli", help="recorded as the uploader (default cli)")
+    p.add_argument("--json", action="store_true", help="print the report (and errors) as JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("template", help="write an upload template with example rows")
+    p.add_argument("dataset", help="a dataset name, or 'all' with --xlsx")
+    p.add_argument("--xlsx", action="store_true", help="an Excel workbook with a Notes sheet (default CSV)")
+    p.add_argument("-o", "--output", help="file to write (default named after the dataset)")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("demo", help="load the synthetic demo data (2018-01 to 2021-12)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("export", help="write the figures in force as an XLSX workbook (upload format)")
+    p.add_argument("-o", "--output", default="opsg-export.xlsx", help="file to write")
+    p.add_argument("--as-of", help="the figures in force then (YYYY-MM-DD or ISO timestamp)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("backup", help="write a full database backup")
+    p.add_argument("-o", "--output", default="opsg-backup", help="file to write (suffix added)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="replace the database with a backup")
+    p.add_argument("file", help="a file written by backup")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("users", help="manage users and API tokens")
+    us = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    a = us.add_parser("add", help="add a user (password from stdin, or generated and printed)")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, choices=["viewer", "uploader", "admin"])
+    a.add_argument("--generate", action="store_true", help="generate the password even if stdin is piped")
+    us.add_parser("list", help="list users and roles")
+    t = us.add_parser("token", help="print a new API token for a user (last line)")
+    t.add_argument("name")
+    p.set_defaults(func=cmd_users)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CatalogError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_REJECTED
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
