@@ -95,9 +95,9 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
         return report
 
     with (store.read() if dry_run else store.write()) as conn:
-        slices = list(_slices(catalog, parsed.tables))
-        report.changes = [_plan(conn, catalog.datasets[ds], month, frame, status)
-                          for ds, month, frame in slices]
+        plans = {name: _plan_dataset(conn, catalog.datasets[name], table, status)
+                 for name, table in parsed.tables.items()}
+        report.changes = [c for changes in plans.values() for c in changes]
         changing = [c for c in report.changes if c.kind == "changed"]
         if changing and not reason:
             first = changing[0]
@@ -105,25 +105,22 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
                 parsed.sheets.get(first.dataset, filename), None, None, None,
                 f"this upload changes figures already stored ({len(changing)} month slice(s), e.g. "
                 f"{first.dataset} {first.month}); give a reason for the correction"))
-        if dry_run:
-            report.outcome = "rejected" if report.errors else "accepted"
-            return report
+        touched = {name: [c.month for c in changes if c.kind != "unchanged"]
+                   for name, changes in plans.items()}
         if report.errors:
-            _record_upload(conn, report, user, source, status, reason, len(data))
+            report.outcome = "rejected"
+        else:
+            report.outcome = "accepted" if any(touched.values()) else "unchanged"
+        if dry_run:
             return report
-        touched = [(s, c) for s, c in zip(slices, report.changes) if c.kind != "unchanged"]
-        report.outcome = "accepted" if touched else "unchanged"
         upload_id = _record_upload(conn, report, user, source, status, reason, len(data))
-        now = utcnow()
-        for (ds, month, frame), change in touched:
-            write_revision(conn, catalog.datasets[ds], month, frame, upload_id, status, now, reason)
+        if report.outcome == "accepted":
+            now = utcnow()
+            for name, months in touched.items():
+                table = parsed.tables[name]
+                write_slices(conn, catalog.datasets[name], table[table["month"].isin(months)],
+                             upload_id, status, now, reason)
     return report
-
-
-def _slices(catalog: Catalog, tables: dict[str, pd.DataFrame]):
-    for name, table in tables.items():
-        for month, frame in table.groupby("month", sort=True):
-            yield name, str(month), frame
 
 
 def _content_columns(ds: Dataset) -> list[str]:
@@ -132,46 +129,56 @@ def _content_columns(ds: Dataset) -> list[str]:
     return [*ds.dimensions, *ds.measures]
 
 
-def _canonical(ds: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
+def _key_columns(ds: Dataset) -> list[str]:
+    return ["date", "title"] if ds.notes else list(ds.dimensions)
+
+
+def slice_digests(ds: Dataset, table: pd.DataFrame) -> dict[str, str]:
+    """A digest per month of the slice's figures, independent of row order and of the file.
+
+    Row hashes are summed (mod 2**64), which is order-independent, then bound with the row count.
+    """
     cols = _content_columns(ds)
-    key = ["date", "title"] if ds.notes else list(ds.dimensions)
-    out = frame[cols]
-    if key:
-        out = out.sort_values(key, kind="stable")
-    return out.reset_index(drop=True)
+    row_hash = pd.util.hash_pandas_object(table[cols], index=False)
+    grouped = pd.DataFrame({"month": table["month"].to_numpy(), "h": row_hash.to_numpy()}).groupby("month")["h"]
+    sums, counts = grouped.sum(), grouped.size()
+    header = ",".join(cols)
+    return {m: hashlib.sha256(f"{header}|{int(counts[m])}|{int(sums[m])}".encode()).hexdigest()
+            for m in sums.index}
 
 
-def content_sha(ds: Dataset, frame: pd.DataFrame) -> str:
-    """A digest of a slice's figures, independent of row order and of the file they came from."""
-    canon = _canonical(ds, frame)
-    digest = hashlib.sha256(",".join(canon.columns).encode())
-    digest.update(pd.util.hash_pandas_object(canon, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
-def _current_revision(conn: Connection, dataset: str, month: str):
+def _current_revisions(conn: Connection, dataset: str, months) -> dict:
     r = schema.revisions
-    return conn.execute(select(r.c.id, r.c.status, r.c.content_sha).where(
-        r.c.dataset == dataset, r.c.month == month, r.c.superseded_at.is_(None))).first()
+    rows = conn.execute(select(r.c.id, r.c.month, r.c.status, r.c.content_sha).where(
+        r.c.dataset == dataset, r.c.month.in_(list(months)), r.c.superseded_at.is_(None)))
+    return {row.month: row for row in rows}
 
 
-def _plan(conn: Connection, ds: Dataset, month: str, frame: pd.DataFrame, status: str) -> SliceChange:
-    change = SliceChange(ds.name, month, "added", len(frame), status)
-    current = _current_revision(conn, ds.name, month)
-    if current is None:
-        change.rows_added = len(frame)
-        return change
-    change.previous_status = current.status
-    if current.content_sha == content_sha(ds, frame) and current.status == status:
-        change.kind = "unchanged"
-        return change
-    change.kind = "changed"
-    _diff_into(change, ds, read_revision_frame(conn, ds, current.id), frame)
-    return change
+def _plan_dataset(conn: Connection, ds: Dataset, table: pd.DataFrame, status: str) -> list[SliceChange]:
+    """What the upload does to each month slice of one dataset, with old -> new examples."""
+    digests = slice_digests(ds, table)
+    sizes = table.groupby("month").size()
+    current = _current_revisions(conn, ds.name, digests)
+    changes = []
+    for month in sorted(digests):
+        change = SliceChange(ds.name, month, "added", int(sizes[month]), status)
+        old = current.get(month)
+        if old is None:
+            change.rows_added = change.rows
+        else:
+            change.previous_status = old.status
+            if old.content_sha == digests[month] and old.status == status:
+                change.kind = "unchanged"
+            else:
+                change.kind = "changed"
+                _diff_into(change, ds, read_revision_frame(conn, ds, old.id),
+                           table[table["month"] == month])
+        changes.append(change)
+    return changes
 
 
 def _diff_into(change: SliceChange, ds: Dataset, old: pd.DataFrame, new: pd.DataFrame) -> None:
-    key = ["date", "title"] if ds.notes else list(ds.dimensions)
+    key = _key_columns(ds)
     values = [c for c in _content_columns(ds) if c not in key]
     if not key:  # a dataset with no dimensions has one row per month
         old, new = old.assign(_k=0), new.assign(_k=0)
@@ -217,26 +224,33 @@ def read_revision_frame(conn: Connection, ds: Dataset, revision_id: int) -> pd.D
     return frame
 
 
-def write_revision(conn: Connection, ds: Dataset, month: str, frame: pd.DataFrame, upload_id: int,
-                   status: str, now, reason: str | None) -> int:
-    """Supersede the slice's current revision and store ``frame`` as the new one; returns its id."""
+def write_slices(conn: Connection, ds: Dataset, table: pd.DataFrame, upload_id: int, status: str,
+                 now, reason: str | None) -> dict[str, int]:
+    """Store each month of ``table`` as a new revision superseding the current one; {month: id}."""
     r = schema.revisions
-    conn.execute(update(r).where(r.c.dataset == ds.name, r.c.month == month,
+    months = sorted(table["month"].unique())
+    digests = slice_digests(ds, table)
+    sizes = table.groupby("month").size()
+    conn.execute(update(r).where(r.c.dataset == ds.name, r.c.month.in_(months),
                                  r.c.superseded_at.is_(None)).values(superseded_at=now))
-    revision_id = conn.execute(insert(r).values(
-        dataset=ds.name, month=month, upload_id=upload_id, status=status, row_count=len(frame),
-        content_sha=content_sha(ds, frame), created_at=now, reason=reason).returning(r.c.id)
-    ).scalar_one()
+    ids = {}
+    for month in months:
+        ids[month] = conn.execute(insert(r).values(
+            dataset=ds.name, month=month, upload_id=upload_id, status=status,
+            row_count=int(sizes[month]), content_sha=digests[month], created_at=now, reason=reason
+        ).returning(r.c.id)).scalar_one()
+    revision_ids = table["month"].map(ids).astype("int64")
     if ds.notes:
-        rows = _canonical(ds, frame).assign(revision_id=revision_id)
-        conn.execute(insert(schema.notes), rows.to_dict("records"))
-        return revision_id
-    slot_frame = frame[[*ds.dimensions, *ds.measures]].rename(columns=ds.slots)
-    bulk_insert(conn, "facts", slot_frame.assign(revision_id=revision_id))
-    for grain, agg in rollup_frames(ds, frame):
-        bulk_insert(conn, "rollups", agg.rename(columns=ds.slots).assign(revision_id=revision_id,
-                                                                         grain=grain))
-    return revision_id
+        rows = table[_content_columns(ds)].assign(revision_id=revision_ids.to_numpy())
+        bulk_insert(conn, "notes", rows)
+        return ids
+    slots = table[[*ds.dimensions, *ds.measures]].rename(columns=ds.slots)
+    bulk_insert(conn, "facts", slots.assign(revision_id=revision_ids.to_numpy()))
+    for grain, agg in rollup_frames(ds, table):
+        agg = agg.rename(columns=ds.slots)
+        agg["revision_id"] = agg.pop("month").map(ids).astype("int64")
+        bulk_insert(conn, "rollups", agg.assign(grain=grain))
+    return ids
 
 
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
@@ -245,18 +259,22 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
         return
     cols = list(frame.columns)
     if conn.dialect.name == "postgresql":
+        import csv
         import io
 
+        # Text is quoted (so '' stays an empty string); blank numbers become NULL via FORCE_NULL.
         buf = io.StringIO()
-        frame.to_csv(buf, index=False, header=False, na_rep="")
+        frame.to_csv(buf, index=False, header=False, na_rep="", quoting=csv.QUOTE_NONNUMERIC)
+        numeric = [c for c in cols if frame[c].dtype.kind == "f"]
+        options = f", FORCE_NULL ({', '.join(numeric)})" if numeric else ""
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
-            with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
+            with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv{options})") as copy:
                 copy.write(buf.getvalue())
         return
-    values = frame.astype(object).where(frame.notna(), None)
+    # sqlite3 binds NaN as NULL; tolist() gives plain Python values, the fastest form to bind.
     sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    conn.exec_driver_sql(sql, list(values.itertuples(index=False, name=None)))
+    conn.exec_driver_sql(sql, list(zip(*(frame[c].tolist() for c in cols))))
 
 
 def _record_upload(conn: Connection, report: IngestReport, user: str, source: str, status: str,

@@ -37,7 +37,10 @@ def subject(entry: dict) -> str:
     if value is None:
         return entry["title"]
     if entry.get("dimension") == "csp_region":
-        return f"CSP {value} {entry['title'][:1].lower()}{entry['title'][1:]}"
+        title = entry["title"]
+        if not title[1:2].isupper():  # keep acronyms: "OTA firmware", "CH installs"
+            title = title[:1].lower() + title[1:]
+        return f"CSP {value} {title}"
     return f"{entry['title']} ({value})"
 
 
@@ -64,7 +67,8 @@ def sentence(entry: dict) -> str:
     when = month_label(entry["month"])
     if entry["rag"] == NO_DATA and entry["value"] is None:
         return f"{subject(entry)}: no figure for {when} yet."
-    text = f"{subject(entry)} was {format_value(entry['value'], unit, dec)} in {when}"
+    verb = "were" if unit == "count" else "was"  # count metrics are named in the plural
+    text = f"{subject(entry)} {verb} {format_value(entry['value'], unit, dec)} in {when}"
     change = entry.get("change")
     if change is not None and entry.get("previous_month"):
         prev = month_label(entry["previous_month"]).split()[0]
@@ -79,6 +83,9 @@ def sentence(entry: dict) -> str:
         return text + "."
     text += f"; {RAG_LABELS[rag]} against {target_phrase(entry)}"
     run = entry.get("months_not_green", 0)
-    if rag in (AMBER, RED) and run > 1:
+    window = entry.get("history_months")
+    if rag in (AMBER, RED) and window and run >= window:
+        text += f", not Green in any of the last {window} months"
+    elif rag in (AMBER, RED) and run > 1:
         text += f", not Green for the {ordinal(run)} month running"
     return text + "."

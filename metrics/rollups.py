@@ -10,7 +10,8 @@ from .catalog import Dataset
 
 
 def grain_name(dimensions) -> str:
-    return ",".join(dimensions)
+    """'csp_region,smets_generation'; 'total' for the grain with no dimensions."""
+    return ",".join(dimensions) or "total"
 
 
 def grains(ds: Dataset) -> list[tuple[str, ...]]:
@@ -28,11 +29,8 @@ def grain_covering(ds: Dataset, needed) -> str | None:
 
 
 def rollup_frames(ds: Dataset, frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
-    """Yield (grain name, aggregated frame) for one revision's rows. All-blank sums stay blank."""
+    """Yield (grain name, sums per month and grain values). All-blank sums stay blank (NaN)."""
     measures = list(ds.measures)
     for combo in grains(ds):
-        if combo:
-            agg = frame.groupby(list(combo), sort=False)[measures].sum(min_count=1).reset_index()
-        else:
-            agg = frame[measures].sum(min_count=1).to_frame().T
+        agg = frame.groupby(["month", *combo], sort=False)[measures].sum(min_count=1).reset_index()
         yield grain_name(combo), agg

@@ -69,7 +69,7 @@ def summary_entry(metric: Metric, dim: str | None, value: str | None, frame: pd.
         "previous_month": prev["month"] if prev is not None else None,
         "previous_value": previous,
         "change": None if current is None or previous is None else current - previous,
-        "months_not_green": months_not_green(rags),
+        "months_not_green": months_not_green(rags), "history_months": len(rags),
         "months_since_green": months_since_green(rags) if any(r != NO_DATA for r in rags) else None,
         "spark": [{"month": m, "value": _number(v), "rag": r}
                   for m, v, r in zip(spark["month"], spark["value"], spark["rag"])],
