@@ -117,3 +117,41 @@ audit_events = Table(
     Column("subject", String(200), nullable=False, server_default=""),
     Column("detail", Text, nullable=False, server_default="{}"),
 )
+
+# Written by the scheduler's jobs (metrics/jobs.py, metrics/scheduler.py).
+
+# A (dataset, month) whose figures were not final by the deadline. One row per slice, ever:
+# resolved when the figures become final, reopened if they later stop being final.
+late_flags = Table(
+    "late_flags", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataset", String(40), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("deadline", String(10), nullable=False),  # YYYY-MM-DD, the 10th working day after month end
+    Column("state", String(12), nullable=False),  # missing | provisional
+    Column("raised_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime),
+    Index("ux_late_flags_slice", "dataset", "month", unique=True),
+)
+
+# Which scheduler process runs the jobs: the holder keeps renewing expires_at; another process
+# takes over only once it has passed (an atomic UPDATE ... WHERE expired).
+scheduler_lock = Table(
+    "scheduler_lock", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(120)),
+    Column("expires_at", DateTime, nullable=False),
+    Column("acquired_at", DateTime),
+)
+
+job_runs = Table(
+    "job_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job", String(40), nullable=False),
+    Column("holder", String(120), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("outcome", String(12), nullable=False),  # running | ok | failed
+    Column("detail", Text, nullable=False, server_default="{}"),
+    Index("ix_job_runs_job_started", "job", "started_at"),
+)

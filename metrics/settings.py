@@ -41,6 +41,17 @@ SETTINGS: tuple[Setting, ...] = (
             "still need the uploader role).", _bool),
     Setting("ENVIRONMENT", "development", "development or production; production refuses to start "
             "without SECRET_KEY."),
+    Setting("EMBED_SCHEDULER", True, "`python app.py` runs the scheduled jobs (inbox, late "
+            "submissions, backup) in the web process. Set false where `python -m metrics scheduler` "
+            "runs them as their own process (production).", _bool),
+    Setting("BACKUP_RETENTION", 14, "Nightly backups kept in BACKUP_DIR (the newest N; older ones "
+            "are deleted).", int),
+    Setting("BACKUP_TIME", "02:30", "Time of day (HH:MM, UK time) the nightly backup runs."),
+    Setting("INBOX_POLL_SECONDS", 60, "How often the inbox job looks for new files in INBOX_DIR.", int),
+    Setting("INBOX_SETTLE_SECONDS", 5, "Inbox files modified more recently than this are left for "
+            "the next run (they may still be being copied).", int),
+    Setting("SCHEDULER_LEASE_SECONDS", 60, "How long the scheduler lock lasts without a heartbeat; "
+            "a standby scheduler takes over this long after the active one stops.", int),
 )
 
 
