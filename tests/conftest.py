@@ -87,3 +87,24 @@ def pytest_setup_options():
                  "--disable-dev-shm-usage", "--window-size=1920,1080"):
         options.add_argument(flag)
     return options
+
+
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory, catalog):
+    """A SQLite file with the demo data loaded once per session; copy it, don't write to it."""
+    from metrics.bootstrap import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    s = Store(f"sqlite:///{path}")
+    s.migrate()
+    load_demo(s, catalog)
+    s.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_db_url(demo_db_file, tmp_path):
+    """A private copy of the demo database for one test."""
+    target = tmp_path / "demo.db"
+    shutil.copy(demo_db_file, target)
+    return f"sqlite:///{target}"
