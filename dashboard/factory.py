@@ -15,7 +15,7 @@ from .context import AppContext, attach
 HERE = Path(__file__).resolve().parent
 
 
-def create_app(settings: dict | None = None, *, demo: bool = True) -> dash.Dash:
+def create_app(settings: dict | None = None, *, demo: bool = True, start_scheduler=None) -> dash.Dash:
     """A ready app on its own database: catalog validated, schema migrated, demo loaded if empty."""
     settings = load_settings(**(settings or {}))
     store, catalog = prepare(settings, demo=demo)
@@ -28,7 +28,10 @@ def create_app(settings: dict | None = None, *, demo: bool = True) -> dash.Dash:
     app.server.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) + 1_000_000
     attach(app.server, AppContext(store, catalog, settings))
     app.server.register_blueprint(api)
-    from .layout import frame
+    if start_scheduler:  # python app.py passes metrics.scheduler.start_embedded; tests and wsgi don't
+        start_scheduler(store, catalog, settings)
+    from .layout import frame, register_callbacks
 
     app.layout = frame
+    register_callbacks(app)
     return app

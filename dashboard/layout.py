@@ -1,8 +1,157 @@
-"""The frame around every page (navigation, filters). Replaced by the pages work."""
-from dash import dcc, html
+"""The frame around every page: banners, navigation, the view bar (month, region, generation,
+as-at) and the callbacks that keep the view state in the URL.
+
+The URL is the single source of truth. A control writes its value into the query string; the pages
+router re-renders the page from ``layout(**query)``; the page draws the controls from that state.
+So a copied link reopens the same view, and Back/Forward step through views.
+"""
+from __future__ import annotations
 
 import dash
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+
+from metrics.bootstrap import is_demo
+from metrics.demo import DEMO_LABEL
+from metrics.months import month_label, parse_as_of
+
+from .components import grid
+from .context import get_context
+from .urls import parse_search, to_search
+
+NAV_ID = {"type": "nav-link", "path": ALL}
+
+
+def nav_pages() -> list[dict]:
+    """Overview, then one page per catalog family (catalog order), only pages that exist."""
+    registry = {p["path"]: p for p in dash.page_registry.values()}
+    pages = [registry["/"]] if "/" in registry else []
+    pages += [registry[f.path] for f in get_context().catalog.families if f.path in registry]
+    return pages
 
 
 def frame():
-    return html.Div([dcc.Location(id="url"), dash.page_container])
+    """The app layout (called per page load): banners, navigation, page container."""
+    context = get_context()
+    classification = str(context.settings.get("CLASSIFICATION") or "").strip()
+    demo = is_demo(context.store)
+    links = [dcc.Link(p["name"], href=p["path"], className="nav-link",
+                      id={"type": "nav-link", "path": p["path"]}) for p in nav_pages()]
+    return html.Div([
+        dcc.Location(id="url", refresh=False),
+        html.Div(classification, className="classification-banner", id="classification-banner",
+                 role="note") if classification else None,
+        html.Header([
+            html.Div([
+                html.A([html.Span("OPSG", className="brand-mark"), " Service metrics"], href="/",
+                       className="brand"),
+                html.Nav(links, className="main-nav", **{"aria-label": "Pages"}),
+            ], className="header-inner"),
+        ], className="app-header"),
+        html.Div([html.Strong("Synthetic demo data"), " — not real DCC figures. ",
+                  html.Span("Upload the DCC's monthly figures to replace it.")],
+                 className="demo-banner", id="demo-banner", role="note") if demo else None,
+        html.Main(dash.page_container, className="page-body"),
+        html.Footer([
+            html.Span("RAG: ✓ Green at or better than target · ! Amber between target and minimum · "
+                      "✕ Red worse than minimum · – No data."),
+            html.Span(f" {DEMO_LABEL}." if demo else ""),
+        ], className="app-footer"),
+    ], className="app")
+
+
+def _month_options(view) -> list[dict]:
+    return [{"label": month_label(m), "value": m} for m in view.picker_months]
+
+
+def _segmented(name: str, options: list[tuple[str, str]], value: str | None, label: str):
+    return html.Div([
+        html.Label(label, className="control-label", htmlFor=f"{name}-filter"),
+        dcc.RadioItems(id={"type": "view-control", "name": name},
+                       options=[{"label": text, "value": val} for val, text in options],
+                       value=value or "", inline=True, className="segmented",
+                       inputClassName="segmented-input", labelClassName="segmented-option"),
+    ], className="control", id=f"{name}-filter")
+
+
+def view_bar(view, uses: tuple[str, ...] = ()) -> html.Div:
+    """Month picker, the filters this page uses, and the as-at date with its stamp."""
+    catalog = get_context().catalog
+    controls = [html.Div([
+        html.Label("Month", className="control-label", htmlFor="month-picker"),
+        dcc.Dropdown(id={"type": "view-control", "name": "month"}, options=_month_options(view),
+                     value=view.month, clearable=False, searchable=True, className="month-dropdown"),
+    ], className="control control-month", id="month-picker")]
+    if "region" in uses:
+        dim = catalog.dimensions["csp_region"]
+        extra = [v for v in dim.all_values if v not in dim.headline]
+        options = [("", "All regions")] + [(v, f"CSP {v}") for v in (*dim.headline, *extra)]
+        controls.append(_segmented("region", options, view.state.region, "CSP region"))
+    if "generation" in uses:
+        gens = catalog.dimensions["smets_generation"].values
+        controls.append(_segmented("generation", [("", "Both")] + [(g, g) for g in gens],
+                                   view.state.generation, "Meter generation"))
+    as_of = view.state.as_of
+    controls.append(html.Div([
+        html.Label("Figures as at", className="control-label", htmlFor="as-of-picker"),
+        dcc.DatePickerSingle(id={"type": "view-date", "name": "as_of"},
+                             date=as_of[:10] if as_of else None, placeholder="Now (latest)",
+                             display_format="D MMM YYYY", clearable=True, first_day_of_week=1),
+    ], className="control control-asof", id="as-of-picker"))
+    return html.Div([html.Div(controls, className="view-controls"), as_at_stamp(view)],
+                    className="view-bar", id="view-bar")
+
+
+def as_at_stamp(view) -> html.Div:
+    if view.as_of is None:
+        text = [html.Strong("Data as at now"), " · latest figures and thresholds in force"]
+        return html.Div(text, className="as-at-stamp", id="as-at-stamp")
+    moment = view.as_of
+    return html.Div([
+        html.Strong(f"Historic view: as at end of {moment:%-d %b %Y}" if moment.hour == 23
+                    else f"Historic view: as at {moment:%-d %b %Y %H:%M} UTC"),
+        " · the figures and thresholds in force then. ",
+        dcc.Link("Back to now", className="back-to-now",
+                 href=view.state.search(as_of="") or "?"),
+    ], className="as-at-stamp as-at-historic", id="as-at-stamp")
+
+
+def page(view, children, uses: tuple[str, ...] = ()) -> html.Div:
+    """A page body: the view bar, any ignored URL parameters, then the page's own content."""
+    problems = [html.Div(f"Ignored in the link: {p}.", className="alert alert-warning py-2")
+                for p in view.problems]
+    return html.Div([view_bar(view, uses), *problems, *children], className="page")
+
+
+def register_callbacks(app) -> None:
+    """Callbacks shared by every page (registered per app, so each test app gets its own)."""
+
+    @app.callback(Output("url", "search"),
+                  Input({"type": "view-control", "name": ALL}, "value"),
+                  Input({"type": "view-date", "name": ALL}, "date"),
+                  State("url", "search"), prevent_initial_call=True)
+    def write_view_to_url(values, dates, search):
+        trigger = ctx.triggered_id
+        if not trigger:
+            return no_update
+        name = trigger["name"]
+        listed = ctx.inputs_list[1] if name == "as_of" else ctx.inputs_list[0]
+        value = next((i.get("value") for i in listed if i["id"] == trigger), None)
+        state = parse_search(search)
+        if name == "as_of" and value and state.get("as_of", "")[:10] == str(value)[:10]:
+            return no_update  # same day as a timestamp link: keep its precision
+        if name == "as_of" and value:
+            parse_as_of(str(value)[:10])
+            value = str(value)[:10]
+        state[name] = value or ""
+        new = to_search(state)
+        return new if new != (search or "") else no_update
+
+    app.clientside_callback(
+        """function(search, path, ids) {
+            const hrefs = ids.map(id => id.path + (search || ''));
+            const classes = ids.map(id => 'nav-link' + (id.path === path ? ' active' : ''));
+            return [hrefs, classes];
+        }""",
+        Output(NAV_ID, "href"), Output(NAV_ID, "className"),
+        Input("url", "search"), Input("url", "pathname"), State(NAV_ID, "id"))
+    grid.register(app)

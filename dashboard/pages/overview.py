@@ -1,9 +1,118 @@
-"""Overview `/`: placeholder until the RAG board lands."""
+"""Overview `/`: the month's RAG matrix, what needs attention and why, and data completeness."""
+from __future__ import annotations
+
 import dash
-from dash import html
+from dash import dcc, html
 
-dash.register_page(__name__, path="/", name="Overview", order=0)
+from metrics.months import month_label
+from metrics.narrative import sentence
+from metrics.queries import completeness
+from metrics.rag import AMBER, RED
+from metrics.summary import month_summary
+
+from dashboard import theme
+from dashboard.components import empty_state, page_header, rag_badge, sparkline, status_chip
+from dashboard.components.cards import limits_text
+from dashboard.components.data import resolve_view
+from dashboard.components.rag import change_text, not_green_text, value_text
+from dashboard.context import get_context
+from dashboard.layout import page
+
+dash.register_page(__name__, path="/", name="Overview", order=0, title="OPSG service metrics — overview")
+
+RANK = {rag: i for i, rag in enumerate(theme.RAG_ORDER)}
 
 
-def layout(**_query):
-    return html.H1("OPSG service metrics")
+def layout(**query):
+    view = resolve_view(query)
+    if view.month is None:
+        return page(view, [empty_state("No figures have been uploaded yet.")])
+    context = get_context()
+    catalog = context.catalog
+    with context.store.read() as conn:
+        entries = month_summary(conn, catalog, view.month, view.as_of)
+        datasets = completeness(conn, catalog, view.month, view.as_of)
+    dim = catalog.dimensions["csp_region"]
+    columns = [None, *dim.headline]
+    return page(view, [
+        page_header("RAG overview", "Every metric for the month against its target and minimum "
+                    "service level, with the change on the previous month and how long it has not "
+                    "been Green.", view),
+        html.Div([
+            html.Div([rag_matrix(entries, columns, view)], className="overview-main"),
+            html.Aside([attention(entries), completeness_panel(datasets, view)],
+                       className="overview-side"),
+        ], className="overview-grid"),
+    ])
+
+
+def _cell(entry: dict | None) -> html.Td:
+    if entry is None:
+        return html.Td(html.Span("—", title="not split by region", className="not-applicable"),
+                       className="rag-cell rag-cell-na")
+    provisional = entry.get("status") == "provisional"
+    return html.Td([
+        html.Div([html.Span(value_text(entry), className="cell-value"),
+                  html.Span("◐", className="provisional-mark", title="Provisional figure")
+                  if provisional else None,
+                  rag_badge(entry["rag"], "rag-badge-sm")], className="cell-top"),
+        html.Div([change_text(entry), not_green_text(entry)], className="cell-bottom"),
+    ], className=f"rag-cell rag-tint-{entry['rag']}")
+
+
+def rag_matrix(entries: list[dict], columns: list, view) -> html.Table:
+    catalog = get_context().catalog
+    by_key = {(e["metric"], e["dimension_value"]): e for e in entries}
+    head = html.Thead(html.Tr([html.Th("Metric", scope="col", className="col-metric"),
+                               html.Th("Last 12 months (All)", scope="col", className="col-spark"),
+                               *[html.Th("All" if c is None else f"CSP {c}", scope="col",
+                                         className="col-rag") for c in columns]]))
+    body = []
+    for family in catalog.families:
+        href = family.path + view.state.search()
+        body.append(html.Tr(html.Th(dcc.Link([family.title, html.Span(" → charts", className="go")],
+                                             href=href), colSpan=2 + len(columns), scope="rowgroup"),
+                            className="family-row"))
+        for metric_id in family.metrics:
+            total = by_key.get((metric_id, None))
+            if total is None:
+                continue
+            body.append(html.Tr([
+                html.Th([html.Div(total["title"], className="metric-name"),
+                         html.Div(limits_text(total), className="metric-limits")],
+                        scope="row", className="col-metric"),
+                html.Td(sparkline(total["spark"], total["unit"], total["decimals"]), className="col-spark"),
+                *[_cell(by_key.get((metric_id, c))) for c in columns],
+            ], id=f"overview-row-{metric_id}"))
+    return html.Table([head, html.Tbody(body)], className="rag-matrix", id="overview-rag-matrix")
+
+
+def attention(entries: list[dict]) -> html.Section:
+    """Narrative sentences: Red first, then Amber; the rest folded away."""
+    ordered = sorted(entries, key=lambda e: (RANK.get(e["rag"], 9), -(e.get("months_not_green") or 0)))
+    urgent = [e for e in ordered if e["rag"] in (RED, AMBER)]
+    rest = [e for e in ordered if e["rag"] not in (RED, AMBER)]
+    items = [html.Li([rag_badge(e["rag"], "rag-badge-sm"), html.Span(sentence(e))],
+                     className="attention-item") for e in urgent]
+    return html.Section([
+        html.H2(f"Needs attention ({len(urgent)})", className="panel-title"),
+        html.Ol(items, className="attention-list", id="overview-attention")
+        if items else html.P("Every metric is Green this month.", className="all-green"),
+        html.Details([html.Summary(f"Green and no data ({len(rest)})"),
+                      html.Ul([html.Li([rag_badge(e["rag"], "rag-badge-sm"), html.Span(sentence(e))],
+                                       className="attention-item") for e in rest],
+                              className="attention-list")]) if rest else None,
+    ], className="panel", id="overview-narrative")
+
+
+def completeness_panel(datasets: list[dict], view) -> html.Section:
+    counts = {s: sum(d["status"] == s for d in datasets) for s in ("final", "provisional", "missing")}
+    summary = " · ".join(f"{n} {theme.STATUS_LABELS[s].lower()}" for s, n in counts.items() if n)
+    rows = [html.Tr([html.Th(d["title"], scope="row"), html.Td(status_chip(d["status"])),
+                     html.Td(f"stored {d['stored_at'][:10]}" if d["stored_at"] else "not uploaded",
+                             className="text-muted")]) for d in datasets]
+    return html.Section([
+        html.H2(f"Data for {month_label(view.month)}", className="panel-title"),
+        html.P(summary, className="completeness-summary"),
+        html.Table(html.Tbody(rows), className="completeness-table"),
+    ], className="panel", id="overview-completeness")

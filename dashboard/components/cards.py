@@ -1,0 +1,78 @@
+"""Cards: a chart with its title, CSV button and figures table; a metric tile for the month."""
+from __future__ import annotations
+
+from dash import dcc, html
+
+from metrics.months import month_label
+from metrics.narrative import format_value
+
+from .grid import download_button, figures_table
+from .rag import change_text, not_green_text, rag_badge, value_text
+from .sparkline import sparkline
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+                "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+                "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def chart_card(card_id: str, title: str, figure: dict, *, subtitle: str = "", columns: list[dict],
+               rows: list[dict], caption: str = "", note: str = "") -> html.Section:
+    """A chart section: heading, one-line 'what am I looking at', the chart, its figures."""
+    header = html.Div([
+        html.Div([html.H2(title, className="chart-title"),
+                  html.P(subtitle, className="chart-subtitle") if subtitle else None]),
+        download_button(card_id),
+    ], className="chart-header")
+    return html.Section([
+        header,
+        dcc.Graph(id=f"{card_id}-graph", figure=figure, config=GRAPH_CONFIG, className="chart",
+                  style={"height": f"{figure['layout'].get('height', 430)}px"}),
+        html.P(note, className="chart-note") if note else None,
+        figures_table(card_id, columns, rows, caption=caption),
+    ], className="chart-card", id=f"{card_id}-card")
+
+
+def limits_text(entry: dict) -> str:
+    if entry.get("target") is None:
+        return "No threshold set"
+    unit = entry["unit"]
+    dec = 0 if float(entry["target"]).is_integer() and float(entry["minimum"]).is_integer() else entry["decimals"]
+    sign = "≥" if entry["direction"] == "higher_is_better" else "≤"
+    return (f"Target {sign} {format_value(entry['target'], unit, dec)} · "
+            f"Minimum {sign} {format_value(entry['minimum'], unit, dec)}")
+
+
+def metric_tile(entry: dict, label: str | None = None, tile_id: str | None = None) -> html.Div:
+    """One metric (or one region of it) for the month: value, RAG, change and run, thresholds."""
+    provisional = entry.get("status") == "provisional"
+    return html.Div([
+        html.Div(label or entry["title"], className="tile-label"),
+        html.Div([html.Span(value_text(entry), className="tile-value"),
+                  rag_badge(entry["rag"])], className="tile-main"),
+        html.Div([change_text(entry),
+                  html.Span(f" on {month_label(entry['previous_month'], 'short')}",
+                            className="text-muted") if entry.get("previous_month") else None],
+                 className="tile-change"),
+        html.Div([not_green_text(entry),
+                  html.Span("◐ Provisional", className="status-chip status-provisional")
+                  if provisional else None], className="tile-flags"),
+        html.Div(limits_text(entry), className="tile-limits"),
+        sparkline(entry.get("spark") or [], entry["unit"], entry["decimals"]),
+    ], className=f"metric-tile rag-edge-{entry['rag']}", id=tile_id)
+
+
+def tiles_row(entries: list[dict], row_id: str) -> html.Div:
+    return html.Div(list(entries), className="tiles-row", id=row_id)
+
+
+def page_header(title: str, intro: str, view) -> html.Div:
+    month = month_label(view.month) if view.month else "no figures yet"
+    return html.Div([
+        html.H1([title, html.Span(f" · {month}", className="page-month")], className="page-title"),
+        html.P(intro, className="page-intro"),
+    ], className="page-header")
+
+
+def empty_state(message: str) -> html.Div:
+    return html.Div([html.H2("Nothing to show yet", className="h4"), html.P(message)],
+                    className="empty-state")

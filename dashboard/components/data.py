@@ -1,0 +1,113 @@
+"""What pages ask ``metrics`` for: the resolved view (month, as-of) and judged monthly series.
+
+Thin wiring over the domain API (metric_frame, thresholds_for, judge_frame, annotations); no
+figures are computed here that ``metrics`` does not already define.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from metrics.months import add_months, month_range, parse_as_of
+from metrics.queries import annotations, judge_frame, latest_month, metric_frame, thresholds_for
+
+from ..context import get_context
+from ..urls import ViewState, parse_state
+
+WINDOW = 24          # months shown on trend charts, ending at the chosen month
+PICKER_MONTHS = 60   # months offered by the month picker, ending at the latest with figures
+
+
+@dataclass(frozen=True)
+class View:
+    state: ViewState
+    month: str | None          # the month shown (state's, or the latest with figures)
+    latest: str | None         # latest month with figures as of ``as_of``
+    as_of: datetime | None
+    problems: tuple[str, ...]
+
+    @property
+    def months(self) -> list[str]:
+        return month_range(add_months(self.month, -(WINDOW - 1)), self.month) if self.month else []
+
+    @property
+    def picker_months(self) -> list[str]:
+        if not self.latest:
+            return []
+        months = month_range(add_months(self.latest, -(PICKER_MONTHS - 1)), self.latest)
+        if self.month and self.month not in months:
+            months = sorted({*months, self.month})
+        return months[::-1]
+
+    @property
+    def region_filter(self) -> dict:
+        return {"csp_region": self.state.region} if self.state.region else {}
+
+
+def resolve_view(query: dict) -> View:
+    """The page's view: URL state validated, month defaulting to the latest with figures."""
+    catalog = get_context().catalog
+    state = parse_state(query, canonical_region=catalog.dimensions["csp_region"].canonical,
+                        generations=catalog.dimensions["smets_generation"].values)
+    as_of = parse_as_of(state.as_of)
+    with get_context().store.read() as conn:
+        latest = latest_month(conn, as_of)
+    return View(state, state.month or latest, latest, as_of, state.problems)
+
+
+def judged(conn, metric_id: str, view: View, *, filters: dict | None = None, by: str | None = None,
+           first: str | None = None) -> pd.DataFrame:
+    """month[, by], numerator, denominator, value, status, target, minimum, rag over the window.
+
+    Months without figures are present with value NaN (No data). With ``by``, one block per value.
+    """
+    catalog = get_context().catalog
+    metric = catalog.metric(metric_id)
+    first = first or view.months[0]
+    filters = {k: v for k, v in (filters or {}).items() if k in metric.dimensions}
+    frame = metric_frame(conn, catalog, metric_id, start=first, end=view.month, as_of=view.as_of,
+                         filters=filters, by=(by,) if by else ())
+    thresholds = thresholds_for(conn, catalog, metric_id, view.as_of)
+    calendar = pd.DataFrame({"month": month_range(first, view.month)})
+    if by:
+        blocks = []
+        for value, part in frame.groupby(by, sort=False):
+            block = calendar.merge(part.drop(columns=[by]), on="month", how="left")
+            block.insert(1, by, value)
+            blocks.append(block)
+        frame = pd.concat(blocks, ignore_index=True) if blocks else calendar.assign(**{by: None}).iloc[0:0]
+        dim = by
+    else:
+        frame = calendar.merge(frame, on="month", how="left")
+        dim = next(iter(filters)) if len(filters) == 1 else None
+        if dim:
+            frame[dim] = filters[dim]
+    return judge_frame(frame, metric, thresholds, dim)
+
+
+def notes(conn, view: View, metric_id: str | None = None, region: str | None = None) -> list[dict]:
+    """Annotations dated within the window, for ``metric_id`` (or every chart), and the region."""
+    found = annotations(conn, start=view.months[0], end=view.month, as_of=view.as_of, metric=metric_id)
+    if region:
+        members = get_context().catalog.dimensions["csp_region"].members(region)
+        found = [n for n in found if not n.get("csp_region") or n["csp_region"] in members]
+    return found
+
+
+def limits(frame: pd.DataFrame) -> tuple[list, list]:
+    """(targets, minimums) per month of a judged frame, for ``figures.trend_figure``."""
+    return (_plain(frame["target"]), _plain(frame["minimum"]))
+
+
+def _plain(values) -> list:
+    return [None if v is None or pd.isna(v) else float(v) for v in values]
+
+
+def values(frame: pd.DataFrame) -> list:
+    return _plain(frame["value"])
+
+
+def provisional(frame: pd.DataFrame) -> list[bool]:
+    return [s == "provisional" for s in frame["status"]]

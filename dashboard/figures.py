@@ -1,0 +1,313 @@
+"""Every chart, built as a plain Plotly figure dict (no graph_objects: validation costs tens of ms).
+
+Charts read without hovering: RAG bands step where an effective-dated threshold changed, the target
+and minimum are drawn as lines, annotation titles sit in a strip above the plot, the last value of
+every series is labelled, and provisional figures are hollow (lines) or hatched (bars) with a legend
+entry saying so. Months are placed mid-month on a date axis so bands can start on the 1st.
+Text that users uploaded is HTML-escaped: Plotly renders a subset of HTML in every label.
+"""
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from metrics.months import add_months
+from metrics.rag import AMBER, GREEN, RED
+
+from . import theme
+
+LEVEL_PX = 24          # height of one row of annotation labels
+CHAR_PX = 8.2          # average glyph width at 14px, to keep labels from overlapping
+LABEL_GAP_PX = 21      # minimum vertical gap between end-of-line value labels
+
+
+def esc(text) -> str:
+    """Text that Plotly shows literally (it would otherwise render <b>, <a href=...>, ...)."""
+    return html.escape(str(text), quote=True)
+
+
+def mid(month: str) -> str:
+    return f"{month}-15"
+
+
+def start(month: str) -> str:
+    return f"{month}-01"
+
+
+def number_format(unit: str, decimals: int) -> tuple[str, str]:
+    """(d3 format, suffix) for hover text and labels."""
+    return f",.{decimals}f", "%" if unit == "%" else ""
+
+
+def fmt(value, unit: str, decimals: int) -> str:
+    return "—" if value is None else f"{value:,.{decimals}f}{'%' if unit == '%' else ''}"
+
+
+def clean(values, decimals: int) -> list:
+    """Floats rounded for the wire; NaN and None become None."""
+    return [None if v is None or v != v else round(float(v), decimals) for v in values]
+
+
+def threshold_runs(months: list[str], targets: list, minimums: list) -> list[tuple]:
+    """[(first month, month after last, target, minimum)] for each stretch of unchanged thresholds."""
+    runs: list[list] = []
+    for month, target, minimum in zip(months, targets, minimums):
+        if target is None or minimum is None or target != target:
+            continue
+        if runs and runs[-1][1] == month and (runs[-1][2], runs[-1][3]) == (target, minimum):
+            runs[-1][1] = add_months(month, 1)
+        else:
+            runs.append([month, add_months(month, 1), float(target), float(minimum)])
+    return [tuple(r) for r in runs]
+
+
+def band_shapes(runs, higher_is_better: bool, lo: float, hi: float) -> list[dict]:
+    """Green/Amber/Red rectangles behind the data, one set per threshold run."""
+    shapes = []
+    for first, after, target, minimum in runs:
+        if higher_is_better:
+            bands = {GREEN: (target, hi), AMBER: (minimum, target), RED: (lo, minimum)}
+        else:
+            bands = {GREEN: (lo, target), AMBER: (target, minimum), RED: (minimum, hi)}
+        for rag, (y0, y1) in bands.items():
+            y0, y1 = max(y0, lo), min(y1, hi)
+            if y1 > y0:
+                shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": start(first),
+                               "x1": start(after), "y0": y0, "y1": y1, "layer": "below",
+                               "line": {"width": 0}, "fillcolor": theme.BAND_FILLS[rag]})
+    return shapes
+
+
+def threshold_traces(runs, unit: str, decimals: int) -> list[dict]:
+    """Target and minimum as stepped lines (they step on the 1st of the month a change took effect)."""
+    if not runs:
+        return []
+    x = [start(r[0]) for r in runs] + [start(runs[-1][1])]
+    traces = []
+    for index, (label, colour, dash) in enumerate((("Target", theme.TARGET_COLOUR, "dash"),
+                                                    ("Minimum", theme.MINIMUM_COLOUR, "dot"))):
+        ys = [r[2 + index] for r in runs]
+        last = fmt(ys[-1], unit, _limit_decimals(ys[-1], decimals))
+        traces.append({"type": "scatter", "mode": "lines", "name": f"{label} ({last})",
+                       "x": x, "y": ys + ys[-1:], "line": {"color": colour, "width": 2.5,
+                                                           "dash": dash, "shape": "hv"},
+                       "hoverinfo": "skip"})
+    return traces
+
+
+def _limit_decimals(value: float, decimals: int) -> int:
+    return 0 if float(value).is_integer() else decimals
+
+
+def value_range(values: list, runs, unit: str, extra_top: float = 0.0) -> tuple[float, float]:
+    """A y range holding the data and the thresholds, from zero for counts."""
+    points = [v for v in values if v is not None]
+    for _, _, target, minimum in runs:
+        points += [target, minimum]
+    if not points:
+        return (0.0, 1.0)
+    lo, hi = min(points), max(points)
+    span = (hi - lo) or abs(hi) or 1.0
+    hi_out = hi + span * (0.08 + extra_top)
+    if unit == "%":
+        lo_out = max(0.0, lo - span * 0.1)
+        return (lo_out, min(hi_out, 100 + span * (0.05 + extra_top)) if hi <= 100 else hi_out)
+    return (0.0 if lo >= 0 else lo - span * 0.08, hi_out)
+
+
+def annotation_layer(notes: list[dict], months: list[str], width_px: int, plot_px: int):
+    """(shapes, annotations, strip fraction): dated notes as dotted lines with their titles above."""
+    first, after = date.fromisoformat(start(months[0])), date.fromisoformat(start(add_months(months[-1], 1)))
+    days = (after - first).days
+    px_per_day = width_px / days
+    levels: list[list[tuple[float, float]]] = []
+    shapes, labels = [], []
+    for note in sorted(notes, key=lambda n: n["date"]):
+        when = date.fromisoformat(note["date"])
+        if not first <= when < after:
+            continue
+        offset, span = (when - first).days, (len(note["title"]) * CHAR_PX + 14) / px_per_day
+        right = offset + span > days
+        extent = (offset - span, offset) if right else (offset, offset + span)
+        level = next((i for i, used in enumerate(levels)
+                      if all(extent[1] < a or extent[0] > b for a, b in used)), None)
+        if level is None:
+            level = min(len(levels), 3)
+            if level == len(levels):
+                levels.append([])
+        levels[level].append(extent)
+        labels.append((note, level, right))
+    if not labels:
+        return [], [], 0.0
+    strip = (len(levels) * LEVEL_PX + 6) / plot_px
+    out = []
+    for note, level, right in labels:
+        y = 1 - (level * LEVEL_PX) / plot_px
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": note["date"],
+                       "x1": note["date"], "y0": 0, "y1": y - 4 / plot_px, "layer": "above",
+                       "line": {"color": theme.ANNOTATION_COLOUR, "width": 1.5, "dash": "dot"}})
+        out.append({"x": note["date"], "xref": "x", "y": y, "yref": "paper", "yanchor": "top",
+                    "xanchor": "right" if right else "left", "xshift": -3 if right else 3,
+                    "text": esc(note["title"]), "showarrow": False,
+                    "hovertext": esc(note.get("detail") or note["title"]),
+                    "font": {"size": theme.SMALL_FONT, "color": theme.ANNOTATION_COLOUR},
+                    "bgcolor": "rgba(255,255,255,0.92)"})
+    return shapes, out, strip
+
+
+def end_labels(items: list[tuple[str, float, str, str]], lo: float, hi: float, plot_px: int,
+               unit: str, decimals: int) -> list[dict]:
+    """Labels for each series' last point, nudged apart so they never overlap."""
+    placed, out = [], []
+    for x, y, name, colour in sorted(items, key=lambda i: i[1]):
+        py = (y - lo) / ((hi - lo) or 1) * plot_px
+        shift = 0.0
+        if placed and py < placed[-1] + LABEL_GAP_PX:
+            shift = placed[-1] + LABEL_GAP_PX - py
+        placed.append(py + shift)
+        text = f"{esc(name)} {fmt(y, unit, decimals)}" if name else fmt(y, unit, decimals)
+        out.append({"x": x, "y": y, "xref": "x", "yref": "y", "xanchor": "left", "xshift": 10,
+                    "yshift": shift, "text": f"<b>{text}</b>", "showarrow": False,
+                    "font": {"size": theme.SMALL_FONT, "color": colour}})
+    return out
+
+
+def _series_traces(s: dict, unit: str, decimals: int, stacked: bool) -> list[dict]:
+    d3, suffix = number_format(unit, decimals)
+    x = [mid(m) for m in s["months"]]
+    y = clean(s["values"], decimals)
+    prov = s.get("provisional") or [False] * len(x)
+    hover = f"%{{y:{d3}}}{suffix}<extra>{esc(s['name'])}</extra>"
+    if s.get("kind", "line") == "bar":
+        return [{"type": "bar", "name": esc(s["name"]), "x": x, "y": y, "hovertemplate": hover,
+                 "marker": {"color": s["colour"], "line": {"width": 0},
+                            "pattern": {"shape": ["/" if p else "" for p in prov],
+                                        "fgcolor": "#ffffff", "solidity": 0.35}},
+                 "width": 24 * 86_400_000 if not stacked else None}]
+    line = {"type": "scatter", "mode": "lines+markers", "name": esc(s["name"]), "x": x, "y": y,
+            "line": {"color": s["colour"], "width": 3, "dash": s.get("dash", "solid")},
+            "marker": {"size": 7, "color": s["colour"],
+                       "symbol": ["circle-open" if p else "circle" for p in prov],
+                       "line": {"width": 2, "color": s["colour"]}},
+            "hovertemplate": hover, "connectgaps": False}
+    traces = [line]
+    if any(prov):
+        first = prov.index(True)
+        lead = max(first - 1, 0)
+        line["y"] = [v if not p else None for v, p in zip(y, prov)]
+        traces.append({"type": "scatter", "mode": "lines+markers", "x": x[lead:], "y": y[lead:],
+                       "showlegend": False, "hoverinfo": "skip", "name": esc(s["name"]),
+                       "line": {"color": s["colour"], "width": 3, "dash": "dot"},
+                       "marker": {"size": 9, "color": "#ffffff",
+                                  "symbol": ["circle-open" if p else "circle" for p in prov[lead:]],
+                                  "line": {"width": 2.5, "color": s["colour"]}}})
+    return traces
+
+
+def _provisional_key(kind: str) -> dict:
+    if kind == "bar":
+        return {"type": "bar", "x": [None], "y": [None], "name": "Provisional (hatched)",
+                "marker": {"color": theme.MUTED, "pattern": {"shape": "/", "fgcolor": "#fff"}},
+                "hoverinfo": "skip"}
+    return {"type": "scatter", "mode": "markers", "x": [None], "y": [None],
+            "name": "Provisional (hollow, dotted)", "hoverinfo": "skip",
+            "marker": {"size": 10, "symbol": "circle-open", "color": theme.INK, "line": {"width": 2}}}
+
+
+def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: int,
+                 higher_is_better: bool = True, limits: tuple[list, list] | None = None,
+                 notes: list[dict] = (), stacked: bool = False, markers: list[dict] = (),
+                 height: int = theme.CHART_HEIGHT, width_hint: int = 1150, y_title: str = "") -> dict:
+    """A monthly chart: lines or (stacked) bars, RAG bands from ``limits`` = (targets, minimums)."""
+    runs = threshold_runs(months, *limits) if limits else []
+    plot_px = height - 120
+    shapes, note_labels, strip = annotation_layer(list(notes), months, width_hint - 200, plot_px)
+    traces = [t for s in series for t in _series_traces(s, unit, decimals, stacked)]
+    if stacked:
+        totals = [sum(v for v in col if v is not None) if any(v is not None for v in col) else None
+                  for col in zip(*[clean(s["values"], decimals) for s in series])]
+    else:
+        totals = [v for s in series for v in clean(s["values"], decimals)]
+    marker_values = [m["value"] for m in markers]
+    lo, hi = value_range(totals + marker_values, runs, unit, extra_top=0.12 if markers else 0.0)
+    traces += threshold_traces(runs, unit, decimals)
+    for m in markers:
+        traces.append({"type": "scatter", "mode": "markers+text", "x": [mid(m["month"])],
+                       "y": [m["value"]], "text": [esc(m["text"])], "textposition": "top center",
+                       "name": esc(m["text"]), "showlegend": False, "hoverinfo": "skip",
+                       "cliponaxis": False, "textfont": {"size": theme.SMALL_FONT, "color": theme.INK},
+                       "marker": {"symbol": "triangle-down", "size": 15, "color": theme.INK}})
+    if any(any(s.get("provisional") or []) for s in series):
+        traces.append(_provisional_key("bar" if series[0].get("kind") == "bar" else "line"))
+    ends = []
+    if stacked:
+        last = max((i for i, v in enumerate(totals) if v is not None), default=None)
+        if last is not None:
+            ends.append((mid(months[last]), totals[last], "", theme.INK))
+    else:
+        for s in series:
+            values = clean(s["values"], decimals)
+            last = max((i for i, v in enumerate(values) if v is not None), default=None)
+            if last is not None and s.get("label_last", True):
+                name = s.get("short", s["name"]) if len(series) > 1 else ""
+                ends.append((mid(s["months"][last]), values[last], name, s["colour"]))
+    d3, suffix = number_format(unit, decimals)
+    label_chars = max((len(f"{n} {fmt(v, unit, decimals)}") for _, v, n, _ in ends), default=6)
+    layout = {
+        "template": theme.TEMPLATE, "height": height, "barmode": "stack" if stacked else "group",
+        "margin": {"l": 16, "r": int(label_chars * CHAR_PX + 24), "t": 12, "b": 16},
+        "xaxis": {"type": "date", "range": [start(months[0]), start(add_months(months[-1], 1))],
+                  "tickformat": "%b %Y", "dtick": "M3", "ticklabelmode": "period"},
+        "yaxis": {"range": [lo, hi], "ticksuffix": suffix, "domain": [0, 1 - strip],
+                  "tickformat": ",~s" if hi >= 100_000 and unit != "%" else "",
+                  "title": {"text": esc(y_title)} if y_title else None},
+        "shapes": band_shapes(runs, higher_is_better, lo, hi) + shapes,
+        "annotations": note_labels + end_labels(ends, lo, hi, plot_px * (1 - strip), unit, decimals),
+        "hovermode": "x unified",
+    }
+    layout["yaxis"] = {k: v for k, v in layout["yaxis"].items() if v is not None}
+    return {"data": traces, "layout": layout}
+
+
+def bar_figure(categories: list[str], values: list, *, unit: str, decimals: int, colour: str,
+               height: int | None = None, name: str = "") -> dict:
+    """Horizontal bars, largest at the top, each labelled with its value."""
+    d3, suffix = number_format(unit, decimals)
+    ys = [esc(c) for c in categories][::-1]
+    xs = clean(values, decimals)[::-1]
+    height = height or max(260, 44 * len(categories) + 80)
+    longest = max((len(fmt(v, unit, decimals)) for v in xs), default=4)
+    return {"data": [{"type": "bar", "orientation": "h", "x": xs, "y": ys, "name": esc(name),
+                      "marker": {"color": colour}, "text": [fmt(v, unit, decimals) for v in xs],
+                      "textposition": "outside", "cliponaxis": False,
+                      "textfont": {"size": theme.SMALL_FONT, "color": theme.INK},
+                      "hovertemplate": f"%{{y}}: %{{x:{d3}}}{suffix}<extra></extra>"}],
+            "layout": {"template": theme.TEMPLATE, "height": height, "hovermode": "closest",
+                       "margin": {"l": 16, "r": int(longest * CHAR_PX + 30), "t": 8, "b": 16},
+                       "xaxis": {"showgrid": True, "ticksuffix": suffix, "rangemode": "tozero",
+                                 "tickformat": ",~s" if max((v or 0 for v in xs), default=0) >= 100_000
+                                 else ""},
+                       "yaxis": {"type": "category", "automargin": True, "showgrid": False},
+                       "showlegend": False}}
+
+
+def grouped_bar_figure(categories: list[str], groups: dict[str, tuple[list, str]], *, unit: str,
+                       decimals: int) -> dict:
+    """Horizontal grouped bars: one bar per group (e.g. region) for each category."""
+    d3, suffix = number_format(unit, decimals)
+    ys = [esc(c) for c in categories][::-1]
+    data = []
+    for name, (values, colour) in groups.items():
+        xs = clean(values, decimals)[::-1]
+        data.append({"type": "bar", "orientation": "h", "name": esc(name), "x": xs, "y": ys,
+                     "marker": {"color": colour}, "text": [fmt(v, unit, decimals) for v in xs],
+                     "textposition": "outside", "cliponaxis": False,
+                     "textfont": {"size": theme.SMALL_FONT},
+                     "hovertemplate": f"%{{y}}: %{{x:{d3}}}{suffix}<extra>{esc(name)}</extra>"})
+    height = max(300, len(categories) * (22 * len(groups) + 24) + 110)
+    return {"data": data,
+            "layout": {"template": theme.TEMPLATE, "height": height, "barmode": "group",
+                       "hovermode": "closest", "margin": {"l": 16, "r": 90, "t": 8, "b": 16},
+                       "xaxis": {"showgrid": True, "rangemode": "tozero", "ticksuffix": suffix},
+                       "yaxis": {"type": "category", "automargin": True},
+                       "legend": {"traceorder": "normal"}}}
