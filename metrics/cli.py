@@ -118,6 +118,24 @@ def cmd_restore(args) -> int:
     return EXIT_OK
 
 
+def cmd_scheduler(args) -> int:
+    import logging
+
+    from .scheduler import run_forever, run_once
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    store, catalog, settings = _store_and_catalog(args)
+    if args.once:
+        outcomes = run_once(store, catalog, settings)
+        for name, outcome in outcomes.items():
+            print(f"{name}: {outcome or 'not run (another scheduler holds the lock)'}")
+        return EXIT_REJECTED if "failed" in outcomes.values() else EXIT_OK
+    run_forever(store, catalog, settings)
+    return EXIT_OK
+
+
 def cmd_users(args) -> int:
     from . import accounts
 
@@ -182,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="replace the database with a backup")
     p.add_argument("file", help="a file written by backup")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("scheduler", help="run the scheduled jobs (inbox, late submissions, nightly "
+                                         "backup); one process runs them, others stand by")
+    p.add_argument("--once", action="store_true", help="run every job once now and exit")
+    p.set_defaults(func=cmd_scheduler)
 
     p = sub.add_parser("users", help="manage users and API tokens")
     us = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
