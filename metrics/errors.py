@@ -94,7 +94,8 @@ class ErrorLog:
     def finish(self, sheet_order: list[str], where: str) -> list[UploadError]:
         """The errors sorted by sheet then row, with a last one counting those left out."""
         order = {name: i for i, name in enumerate(sheet_order)}
-        out = sorted(self.errors, key=lambda e: (order.get(e.sheet, -1), e.row is not None, e.row or 0))
+        out = sorted(self.errors,
+                     key=lambda e: (order.get(e.sheet, -1), e.row is not None, e.row or 0))
         if self.total > len(out):
             more = self.total - len(out)
             out.append(UploadError(where, None, None, None,

@@ -174,21 +174,28 @@ _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 
 
 def number_column(raw: np.ndarray) -> ParsedColumn:
-    """Numbers of a column, parsed once per distinct value; '12' and '31,000' in bulk."""
+    """Numbers of a column: all plain digits in one go; else once per distinct value."""
+    n = len(raw)
+    try:
+        joined = "".join(raw)  # every cell non-empty ASCII digits: convert in bulk
+    except TypeError:
+        joined = ""
+    if joined.isdecimal() and joined.isascii() and all(raw):
+        none = np.zeros(n, dtype=bool)
+        return ParsedColumn(raw.astype(np.float64), none, none, none)
     codes, uniques = pd.factorize(raw)
     uniques = np.asarray(uniques, dtype=object)
     m = len(uniques)
     values = np.full(m + 1, np.nan)
     status = np.full(m + 1, BLANK, dtype=np.int8)
     percent = np.zeros(m + 1, dtype=bool)
-    plain = np.fromiter((s.isdecimal() and s.isascii() for s in uniques), bool, m)
-    grouped = ~plain & np.fromiter((_THOUSANDS.fullmatch(s) is not None for s in uniques), bool, m)
-    values[:m][plain] = uniques[plain].astype(np.float64)
-    values[:m][grouped] = np.array([s.replace(",", "") for s in uniques[grouped]],
-                                   dtype=object).astype(np.float64)
-    status[:m][plain | grouped] = OK
-    for i in np.flatnonzero(~plain & ~grouped):
-        values[i], status[i], percent[i] = parse_number(uniques[i])
+    for i, text in enumerate(uniques):
+        if text.isdecimal() and text.isascii():
+            values[i], status[i] = float(text), OK
+        elif _THOUSANDS.fullmatch(text):
+            values[i], status[i] = float(text.replace(",", "")), OK
+        else:
+            values[i], status[i], percent[i] = parse_number(text)
     status, percent = status[codes], percent[codes]
     return ParsedColumn(values[codes], status == BLANK, status == BAD, percent)
 
@@ -296,10 +303,10 @@ def check_columns(ds, catalog, raw: dict, headers: dict, rows: np.ndarray, sheet
                   log: ErrorLog) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
     """Parse a sheet's columns, logging every bad cell: ({column: values}, {column: codes}, keep).
 
-    Values cover every row (blank rows too): canonical str (or None) for text-like columns,
-    float64 for numbers; codes number the distinct values of text-like columns (-1: none);
-    keep marks the rows that are not blank; an optional dimension left blank or absent takes its catalog default
-    (annotations: ''), other optional blanks are '' or NaN.
+    Values cover every row, blank ones too: canonical str (None where bad) for text-like columns,
+    float64 for numbers (NaN where bad). Codes number the distinct values of text-like columns
+    (-1: none); keep marks the non-blank rows. An optional dimension left blank or absent takes
+    its catalog default (annotations: ''); other optional blanks are '' or NaN.
     """
     n = len(rows)
     parsed = {c.name: _parse(c, catalog, raw[c.name]) for c in ds.columns if c.name in raw}
@@ -337,16 +344,20 @@ def check_columns(ds, catalog, raw: dict, headers: dict, rows: np.ndarray, sheet
         if p.codes is not None:
             codes[col.name] = p.codes
         if col.type == "count":
-            pct = p.percent_sign & ~p.bad
+            pct, negative = p.percent_sign & ~p.bad, values < 0
+            partial = ~pct & (values >= 0) & (values % 1 != 0)
             report(pct, lambda v, col=col: _bad_message(col, catalog, v))
-            report(~pct & (values < 0), lambda v, col=col: f"{quoted(v)} is negative; "
+            report(~pct & negative, lambda v, col=col: f"{quoted(v)} is negative; "
                    f"{col.name} must be 0 or more")
-            report(~pct & (values >= 0) & (values % 1 != 0), lambda v, col=col: f"{quoted(v)} "
-                   f"is not a whole number (expected {expected(col, catalog)})")
+            report(partial, lambda v, col=col: f"{quoted(v)} is not a whole number (expected "
+                   f"{expected(col, catalog)})")
+            values[pct | negative | partial] = np.nan  # no knock-on errors from these cells
         elif col.type == "percent":
-            report(values > 100, lambda v, col=col: f"{quoted(v)} is above 100%; {col.name} is "
+            high, low = values > 100, values < 0
+            report(high, lambda v, col=col: f"{quoted(v)} is above 100%; {col.name} is "
                    "a percentage from 0 to 100")
-            report(values < 0, lambda v, col=col: f"{quoted(v)} is below 0%; {col.name} is a "
+            report(low, lambda v, col=col: f"{quoted(v)} is below 0%; {col.name} is a "
                    "percentage from 0 to 100")
+            values[high | low] = np.nan
         out[col.name] = values
     return out, codes, keep

@@ -1,0 +1,175 @@
+"""A corpus of bad uploads, built by code, each with the located errors it must produce.
+
+Plain module (no fixtures) so other suites can replay it through ingest and HTTP and check that
+nothing is written: ``for bad in bad_files(catalog): ...``. Each ``expected`` entry is
+(sheet, row, column, message substring); column None means the error names no column. The two
+big ones (over the size limit, zip bomb) are built once per process and cached.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+
+DEFAULT_MAX_BYTES = 20_000_000
+
+
+@dataclass(frozen=True)
+class BadFile:
+    name: str
+    filename: str
+    data: bytes
+    dataset: str | None
+    expected: list[tuple[str, int | None, str | None, str]]
+
+    def __repr__(self) -> str:  # keep pytest ids and failure output short
+        return f"BadFile({self.name!r}, {self.filename!r}, {len(self.data):,} bytes)"
+
+
+def csv_bytes(*lines: str) -> bytes:
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def xlsx_bytes(sheets: dict[str, list[list]],
+               formats: dict[tuple[str, str], str] | None = None) -> bytes:
+    """A workbook with the given sheets (rows of values); formats: {(sheet, 'B2'): '0.00%'}."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        ws = book.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    for (title, ref), fmt in (formats or {}).items():
+        book[title][ref].number_format = fmt
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def replace_member(data: bytes, member: str, content: bytes) -> bytes:
+    """The same zip with one member's content replaced."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, content if info.filename == member else src.read(info))
+    return out.getvalue()
+
+
+GOOD_INCIDENTS = [["month", "category", "count"], ["2020-01", 1, 0], ["2020-01", 2, 3]]
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+               for i in range(1, 10))
+    + b']>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+    b"</sheetData></worksheet>")
+
+
+@lru_cache(maxsize=1)
+def oversized_csv() -> bytes:
+    """A valid incidents CSV just over the default 20 MB limit."""
+    line = b"2020-01,3,12\r\n"
+    return b"month,category,count\r\n" + line * (DEFAULT_MAX_BYTES // len(line) + 1)
+
+
+@lru_cache(maxsize=1)
+def zip_bomb_xlsx() -> bytes:
+    """A ~1 MB workbook whose sheet XML unpacks to ~218 MB (over the 200 MB ceiling)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("[Content_Types].xml", b'<?xml version="1.0"?><Types/>')
+        with zf.open("xl/worksheets/sheet1.xml", "w") as fh:
+            fh.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/'
+                     b'spreadsheetml/2006/main">')
+            chunk = b" " * (8 << 20)
+            for _ in range(26):
+                fh.write(chunk)
+            fh.write(b"</worksheet>")
+    return buf.getvalue()
+
+
+def bad_files(catalog=None) -> list[BadFile]:
+    """Every bad-input kind the parser must reject, with the errors it must locate.
+
+    ``catalog`` is accepted for callers' convenience; the corpus uses the shipped catalog's names.
+    """
+    ota_head = "Month,CSP Region,Attempted,Succeeded,Success rate"
+    half_valid = xlsx_bytes({"incidents": GOOD_INCIDENTS, "OTA Firmware": [
+        ["month", "csp_region", "attempted", "succeeded"],
+        ["2020-01", "North", 100, 90], ["2020-01", "Sotuh", 100, 90]]})
+    template_like = xlsx_bytes({"incidents": GOOD_INCIDENTS})
+    return [
+        BadFile("unknown_region", "ota.csv", csv_bytes(
+            ota_head, '2020-01,North,"120,000","104,484",87.07%', "2020-01,Nroth,100,90,"),
+            None, [("ota.csv", 3, "CSP Region", "'Nroth' is not a CSP region"),
+                   ("ota.csv", 3, "CSP Region", "did you mean North?")]),
+        BadFile("negative_count", "incidents.csv", csv_bytes(
+            "month,category,count", "2020-01,1,0", "2020-01,2,-3"),
+            None, [("incidents.csv", 3, "count", "'-3' is negative")]),
+        BadFile("rate_above_100", "ota.csv", csv_bytes(ota_head, "2020-01,North,100,100,101%"),
+                None, [("ota.csv", 2, "Success rate", "above 100%")]),
+        BadFile("succeeded_over_attempted", "ota.csv",
+                csv_bytes(ota_head, "2020-01,South,100,105,"), None,
+                [("ota.csv", 2, "Succeeded", "succeeded (105) is more than attempted (100)")]),
+        BadFile("duplicate_key", "alerts.csv", csv_bytes(
+            "month,csp_region,smets_generation,alert_code,count",
+            "2020-01,North,SMETS2,8F3E,10", "2020-01,South,SMETS2,8F3E,4",
+            "Jan-20,CSP N,S2,8f3e,12"),
+            None, [("alerts.csv", 4, "month", "row 4 repeats row 2")]),
+        BadFile("unparseable_month", "incidents.csv", csv_bytes(
+            "month,category,count", "Jnauary 2020,1,0"),
+            None, [("incidents.csv", 2, "month", "'Jnauary 2020' is not a month")]),
+        BadFile("missing_required_column", "ota.csv", csv_bytes(
+            "Month,CSP Region,Attempted", "2020-01,North,100"),
+            "ota_firmware", [("ota.csv", 1, "succeeded", "missing required column succeeded")]),
+        BadFile("empty_file", "empty.csv", b"", None,
+                [("empty.csv", None, None, "the file is empty")]),
+        BadFile("blank_lines_only", "blank.csv", b"\r\n \r\n", None,
+                [("blank.csv", None, None, "the file is empty")]),
+        BadFile("header_only", "incidents.csv", csv_bytes("month,category,count"),
+                None, [("incidents.csv", 1, None, "no data rows")]),
+        BadFile("png_not_a_table", "chart.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64),
+                None, [("chart.png", None, None, "not a CSV or XLSX file")]),
+        BadFile("old_xls", "figures.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+                None, [("figures.xls", None, None, "old Excel .xls")]),
+        BadFile("over_size_limit", "big.csv", oversized_csv(),
+                None, [("big.csv", None, None, "over the limit of 20,000,000 bytes")]),
+        BadFile("success_rate_disagrees", "ota.csv", csv_bytes(
+            ota_head, '2020-01,North,"120,000","104,484",87.10%'),
+            None, [("ota.csv", 2, "Success rate",
+                    "does not agree with 100 × succeeded ÷ attempted")]),
+        BadFile("non_whole_count", "incidents.csv", csv_bytes(
+            "month,category,count", "2020-01,2,2.5"),
+            None, [("incidents.csv", 2, "count", "'2.5' is not a whole number")]),
+        BadFile("unrecognised_columns", "mystery.csv", csv_bytes("Foo,Bar,Baz", "1,2,3"),
+                None, [("mystery.csv", 1, None, "fit no dataset")]),
+        BadFile("missing_value", "alerts.csv", csv_bytes(
+            "month,csp_region,smets_generation,alert_code,count", "2020-01,,SMETS2,8F3E,10"),
+            None, [("alerts.csv", 2, "csp_region", "csp_region is missing")]),
+        BadFile("rollup_and_part", "ch_installs.csv", csv_bytes(
+            "month,csp_region,installed", "2020-01,Central & South,100", "2020-01,Central,40"),
+            None, [("ch_installs.csv", 3, "csp_region", "Central and Central & South (row 2)")]),
+        BadFile("duplicate_header", "incidents.csv", csv_bytes(
+            "month,category,count,Volume", "2020-01,1,0,0"),
+            None, [("incidents.csv", 1, "Volume", "both give count")]),
+        BadFile("control_character", "annotations.csv", csv_bytes(
+            "date,title", "2020-01-31,Fibre\x07 cut"),
+            None, [("annotations.csv", 2, "title", "control")]),
+        BadFile("unknown_metric", "annotations.csv", csv_bytes(
+            "date,title,metric", "2020-01-31,Fibre cut,incidents_totl"),
+            None, [("annotations.csv", 2, "metric", "did you mean incidents_total?")]),
+        BadFile("half_valid_workbook", "monthly.xlsx", half_valid,
+                None, [("OTA Firmware", 3, "csp_region", "did you mean South?")]),
+        BadFile("entity_expansion_xlsx", "lol.xlsx",
+                replace_member(template_like, "xl/worksheets/sheet1.xml", BILLION_LAUGHS),
+                None, [("lol.xlsx", None, None, "entity-expansion")]),
+        BadFile("zip_bomb_xlsx", "bomb.xlsx", zip_bomb_xlsx(),
+                None, [("bomb.xlsx", None, None, "zip bomb")]),
+        BadFile("damaged_zip", "broken.xlsx", template_like[:200],
+                None, [("broken.xlsx", None, None, "damaged")]),
+        BadFile("unknown_dataset_named", "ota.csv", csv_bytes(ota_head, "2020-01,North,100,90,90%"),
+                "ota", [("ota.csv", None, None, "unknown dataset 'ota'")]),
+    ]
