@@ -107,11 +107,10 @@ def upgrade() -> None:
     sa.Column('m1', sa.Double(), nullable=True),
     sa.Column('m2', sa.Double(), nullable=True),
     sa.Column('m3', sa.Double(), nullable=True),
-    sa.Column('m4', sa.Double(), nullable=True),
-    sa.ForeignKeyConstraint(['revision_id'], ['revisions.id'], )
+    sa.Column('m4', sa.Double(), nullable=True)
     )
     with op.batch_alter_table('facts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_facts_revision_id'), ['revision_id'], unique=False)
+        batch_op.create_index('ix_facts_revision_id', ['revision_id'], unique=False, postgresql_using='brin')
 
     op.create_table('notes',
     sa.Column('revision_id', sa.Integer(), nullable=False),
@@ -119,8 +118,7 @@ def upgrade() -> None:
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
     sa.Column('metric', sa.String(length=60), nullable=False),
-    sa.Column('csp_region', sa.String(length=40), nullable=False),
-    sa.ForeignKeyConstraint(['revision_id'], ['revisions.id'], )
+    sa.Column('csp_region', sa.String(length=40), nullable=False)
     )
     with op.batch_alter_table('notes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notes_revision_id'), ['revision_id'], unique=False)
@@ -134,8 +132,7 @@ def upgrade() -> None:
     sa.Column('m1', sa.Double(), nullable=True),
     sa.Column('m2', sa.Double(), nullable=True),
     sa.Column('m3', sa.Double(), nullable=True),
-    sa.Column('m4', sa.Double(), nullable=True),
-    sa.ForeignKeyConstraint(['revision_id'], ['revisions.id'], )
+    sa.Column('m4', sa.Double(), nullable=True)
     )
     with op.batch_alter_table('rollups', schema=None) as batch_op:
         batch_op.create_index('ix_rollups_revision_grain', ['revision_id', 'grain'], unique=False)
@@ -154,7 +151,7 @@ def downgrade() -> None:
 
     op.drop_table('notes')
     with op.batch_alter_table('facts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_facts_revision_id'))
+        batch_op.drop_index('ix_facts_revision_id', postgresql_using='brin')
 
     op.drop_table('facts')
     with op.batch_alter_table('revisions', schema=None) as batch_op:
