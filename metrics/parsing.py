@@ -344,18 +344,17 @@ def _read_csv(data: bytes, name: str, catalog: Catalog, dataset: str | None,
         return []
     delim = _delimiter(text)
     reader = csv.reader(io.StringIO(text[: 1 << 20], newline=""), delimiter=delim)
-    head: list[tuple[int, list[str]]] = []  # (physical lines read so far, fields)
+    records: list[tuple[int, list[str]]] = []  # (row number, fields) of the first rows
     nonblank = 0
     try:
-        for record in reader:
-            head.append((reader.line_num, record))
-            nonblank += any(c.strip() for c in record)
-            if nonblank >= HEADER_SEARCH or len(head) >= 1000:
+        for fields in reader:
+            records.append((len(records) + 1, fields))
+            nonblank += any(c.strip() for c in fields)
+            if nonblank >= HEADER_SEARCH or len(records) >= 1000:
                 break
     except csv.Error as exc:
-        log.add(name, len(head) + 1, None, None, f"the file cannot be read as CSV: {exc}")
+        log.add(name, len(records) + 1, None, None, f"the file cannot be read as CSV: {exc}")
         return []
-    records = [(i + 1, fields) for i, (_, fields) in enumerate(head)]
     index = _find_header(records, _candidates(catalog, dataset))
     if index is None:
         log.add(name, None, None, None, "the file is empty")
@@ -363,7 +362,8 @@ def _read_csv(data: bytes, name: str, catalog: Catalog, dataset: str | None,
     header_row, header = records[index]
     try:
         source = io.BytesIO(data) if encoding == "utf-8-sig" else io.StringIO(text, newline="")
-        frame = pd.read_csv(source, header=None, skiprows=head[index][0], sep=delim, dtype=object,
+        # skiprows counts records (a quoted line break stays inside its row), as Excel numbers them
+        frame = pd.read_csv(source, header=None, skiprows=header_row, sep=delim, dtype=object,
                             na_filter=False, skip_blank_lines=False, encoding="utf-8-sig")
         columns = [frame[c].to_numpy(dtype=object) for c in frame.columns]
         count = len(frame)

@@ -65,6 +65,15 @@ def test_par004_blank_rows_skipped_row_numbers_kept(catalog):
     assert messages(result) == ["inc.csv:7:count: '-1' is negative; count must be 0 or more"]
 
 
+def test_par024_quoted_line_breaks_keep_row_numbers(catalog):
+    data = csv_bytes("OTA firmware", "", 'month,csp_region,attempted,succeeded,"Success\nrate"',
+                     '2020-01,North,10,9,90%', '2020-02,"North\n",10,9,91%')
+    result = parse(catalog, data, "ota.csv")
+    assert [(e.row, e.column) for e in result.errors] == [(5, "Success\nrate")]
+    ok = parse(catalog, data.replace(b"91%", b"90%"), "ota.csv")
+    assert ok.tables["ota_firmware"]["_row"].tolist() == [4, 5]
+
+
 def test_par005_optional_columns_defaults_and_nan(catalog):
     aged = parse(catalog, csv_bytes("month,reason,count,assigned_to", "2020-01,Credentials,5,",
                                     "2020-01,Awaiting visit,3,DCC"))

@@ -76,8 +76,10 @@ def test_val009_cell_text(value, fmt, text):
 
 def test_val010_dimension_aliases(catalog):
     region, smets = catalog.dimensions["csp_region"], catalog.dimensions["smets_generation"]
-    for raw, want in [("CSP N", "North"), ("n", "North"), ("CSP C&S", "Central & South"),
-                      ("central and south", "Central & South"), (" South ", "South")]:
+    for raw, want in [("CSP N", "North"), ("N", "North"), ("n", "North"), ("CSP North", "North"),
+                      ("CSP C&S", "Central & South"), ("C&S", "Central & South"),
+                      ("Central and South", "Central & South"), (" South ", "South"),
+                      ("Central", "Central")]:
         assert canonical_value(region, raw) == want
     for raw, want in [("S1", "SMETS1"), ("SMETS 2", "SMETS2"), ("smets-1", "SMETS1")]:
         assert canonical_value(smets, raw) == want
