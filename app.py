@@ -1,7 +1,11 @@
 """Serve the OPSG service-metrics dashboard: python app.py [--host H] [--port P] [--no-demo]."""
 import argparse
+import signal
+import sys
 
+from dashboard import request_log
 from dashboard.factory import create_app
+from metrics.scheduler import start_embedded
 
 
 def main(argv=None) -> None:
@@ -10,7 +14,11 @@ def main(argv=None) -> None:
     parser.add_argument("--port", type=int, default=8050, help="port (default 8050)")
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo data on first start")
     args = parser.parse_args(argv)
-    app = create_app(demo=not args.no_demo)
+    request_log.configure_logging()
+    # The single-process default runs the scheduled jobs here too, unless EMBED_SCHEDULER=false.
+    app = create_app(demo=not args.no_demo, start_scheduler=start_embedded)
+    request_log.install(app.server)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit normally: the scheduler hands over
     app.run(host=args.host, port=args.port, debug=False)
 
 
