@@ -44,7 +44,8 @@ class Dimension:
         """The canonical value for a raw spreadsheet value, or None if it is not one."""
         text = str(raw).strip()
         if self.kind == "hex":
-            return text.upper() if re.fullmatch(r"(0x)?[0-9A-Fa-f]{1,8}", text) else None
+            match = re.fullmatch(r"(?:0[xX])?([0-9A-Fa-f]{1,8})", text)
+            return match.group(1).upper() if match else None
         if self.kind == "text":
             return text or None
         return self.aliases.get(normalise_name(text))
