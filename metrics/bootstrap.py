@@ -24,13 +24,39 @@ def has_figures(store: Store) -> bool:
 
 
 def load_demo(store: Store, catalog: Catalog) -> list:
-    """Ingest the synthetic demo files through the normal upload path (the last month provisional)."""
-    from .demo import DEMO_LABEL, demo_files
+    """Ingest the synthetic demo through the normal upload path, as the DCC would have sent it.
+
+    Each dataset arrives as one CSV of final figures except its latest month, which follows as a
+    provisional upload; the January 2020 OTA figures are first sent wrong and then corrected, so
+    the history shows a revision with its reason.
+    """
+    from .demo import DEMO_LABEL, demo_tables
+
+    def send(name, frame, status, reason=DEMO_LABEL, filename=None):
+        data = frame.to_csv(index=False).encode()
+        return ingest(store, catalog, data, filename or f"{name}.csv", user=DEMO_USER, source="demo",
+                      dataset=name, status=status, reason=reason)
 
     reports = []
-    for filename, data in demo_files(catalog):
-        reports.append(ingest(store, catalog, data, filename, user=DEMO_USER, source="demo",
-                              status="final", reason=DEMO_LABEL))
+    for name, table in demo_tables(catalog).items():
+        if catalog.datasets[name].notes:
+            reports.append(send(name, table, "final"))
+            continue
+        latest = table["month"].max()
+        history = table[table["month"] < latest]
+        if name == "ota_firmware":
+            wrong = history.copy()
+            north_jan = (wrong["month"] == "2020-01") & (wrong["csp_region"] == "North")
+            wrong.loc[north_jan, "succeeded"] -= 300
+            rate = 100 * wrong["succeeded"] / wrong["attempted"]
+            wrong.loc[north_jan, "success_rate"] = rate[north_jan].round(2)
+            reports.append(send(name, wrong, "provisional", filename="ota_firmware_first_submission.csv"))
+            reports.append(send(name, history, "final", filename="ota_firmware_resubmitted.csv",
+                                reason="CSP N resubmitted January after the measurement-point review"))
+        else:
+            reports.append(send(name, history, "final"))
+        reports.append(send(name, table[table["month"] == latest], "provisional",
+                            filename=f"{name}_{latest}.csv"))
     return reports
 
 
