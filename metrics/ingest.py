@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 from sqlalchemy import Connection, insert, select, update
 
-from . import schema
+from . import payload, schema
 from .catalog import Catalog, Dataset
 from .errors import UploadError
 from .parsing import parse_upload
@@ -94,9 +94,11 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
                 _record_upload(conn, report, user, source, status, reason, len(data))
         return report
 
+    tables = {name: categorised(catalog.datasets[name], table) for name, table in parsed.tables.items()}
+    digests = {name: slice_digests(catalog.datasets[name], table) for name, table in tables.items()}
     with (store.read() if dry_run else store.write()) as conn:
-        plans = {name: _plan_dataset(conn, catalog.datasets[name], table, status)
-                 for name, table in parsed.tables.items()}
+        plans = {name: _plan_dataset(conn, catalog.datasets[name], table, status, digests[name])
+                 for name, table in tables.items()}
         report.changes = [c for changes in plans.values() for c in changes]
         changing = [c for c in report.changes if c.kind == "changed"]
         if changing and not reason:
@@ -117,9 +119,9 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
         if report.outcome == "accepted":
             now = utcnow()
             for name, months in touched.items():
-                table = parsed.tables[name]
+                table = tables[name]
                 write_slices(conn, catalog.datasets[name], table[table["month"].isin(months)],
-                             upload_id, status, now, reason)
+                             upload_id, status, now, reason, digests[name])
     return report
 
 
@@ -133,14 +135,22 @@ def _key_columns(ds: Dataset) -> list[str]:
     return ["date", "title"] if ds.notes else list(ds.dimensions)
 
 
+def categorised(ds: Dataset, table: pd.DataFrame) -> pd.DataFrame:
+    """Month and dimensions as categoricals: every later group-by then skips re-hashing strings."""
+    keys = ["month"] if ds.notes else ["month", *ds.dimensions]
+    return table.astype({k: "category" for k in keys})
+
+
 def slice_digests(ds: Dataset, table: pd.DataFrame) -> dict[str, str]:
     """A digest per month of the slice's figures, independent of row order and of the file.
 
     Row hashes are summed (mod 2**64), which is order-independent, then bound with the row count.
     """
     cols = _content_columns(ds)
-    row_hash = pd.util.hash_pandas_object(table[cols], index=False)
-    grouped = pd.DataFrame({"month": table["month"].to_numpy(), "h": row_hash.to_numpy()}).groupby("month")["h"]
+    # Hash text as text, so a digest never depends on whether a column was categorical.
+    plain = table[cols].astype({c: object for c in cols if table[c].dtype == "category"})
+    row_hash = pd.util.hash_pandas_object(plain, index=False)
+    grouped = row_hash.groupby(table["month"], observed=True)
     sums, counts = grouped.sum(), grouped.size()
     header = ",".join(cols)
     return {m: hashlib.sha256(f"{header}|{int(counts[m])}|{int(sums[m])}".encode()).hexdigest()
@@ -154,10 +164,10 @@ def _current_revisions(conn: Connection, dataset: str, months) -> dict:
     return {row.month: row for row in rows}
 
 
-def _plan_dataset(conn: Connection, ds: Dataset, table: pd.DataFrame, status: str) -> list[SliceChange]:
+def _plan_dataset(conn: Connection, ds: Dataset, table: pd.DataFrame, status: str,
+                  digests: dict[str, str]) -> list[SliceChange]:
     """What the upload does to each month slice of one dataset, with old -> new examples."""
-    digests = slice_digests(ds, table)
-    sizes = table.groupby("month").size()
+    sizes = table.groupby("month", observed=True).size()
     current = _current_revisions(conn, ds.name, digests)
     changes = []
     for month in sorted(digests):
@@ -180,6 +190,7 @@ def _plan_dataset(conn: Connection, ds: Dataset, table: pd.DataFrame, status: st
 def _diff_into(change: SliceChange, ds: Dataset, old: pd.DataFrame, new: pd.DataFrame) -> None:
     key = _key_columns(ds)
     values = [c for c in _content_columns(ds) if c not in key]
+    new = new.astype({c: object for c in new.columns if new[c].dtype == "category"})
     if not key:  # a dataset with no dimensions has one row per month
         old, new = old.assign(_k=0), new.assign(_k=0)
         key = ["_k"]
@@ -215,22 +226,18 @@ def read_revision_frame(conn: Connection, ds: Dataset, revision_id: int) -> pd.D
         rows = conn.execute(select(n.c.date, n.c.title, n.c.detail, n.c.metric, n.c.csp_region)
                             .where(n.c.revision_id == revision_id)).all()
         return pd.DataFrame(rows, columns=_content_columns(ds))
-    f = schema.facts
-    cols = [f.c[ds.slots[name]].label(name) for name in (*ds.dimensions, *ds.measures)]
-    rows = conn.execute(select(*cols).where(f.c.revision_id == revision_id)).all()
-    frame = pd.DataFrame(rows, columns=[*ds.dimensions, *ds.measures])
-    for m in ds.measures:
-        frame[m] = frame[m].astype("float64")
-    return frame
+    rr = schema.revision_rows
+    data = conn.execute(select(rr.c.payload).where(rr.c.revision_id == revision_id)).scalar_one()
+    return payload.decode(data, numeric=ds.measures)
 
 
 def write_slices(conn: Connection, ds: Dataset, table: pd.DataFrame, upload_id: int, status: str,
-                 now, reason: str | None) -> dict[str, int]:
+                 now, reason: str | None, digests: dict[str, str] | None = None) -> dict[str, int]:
     """Store each month of ``table`` as a new revision superseding the current one; {month: id}."""
     r = schema.revisions
-    months = sorted(table["month"].unique())
-    digests = slice_digests(ds, table)
-    sizes = table.groupby("month").size()
+    months = sorted(str(m) for m in table["month"].unique())
+    digests = digests or slice_digests(ds, table)
+    sizes = table.groupby("month", observed=True).size()
     conn.execute(update(r).where(r.c.dataset == ds.name, r.c.month.in_(months),
                                  r.c.superseded_at.is_(None)).values(superseded_at=now))
     ids = {}
@@ -239,16 +246,18 @@ def write_slices(conn: Connection, ds: Dataset, table: pd.DataFrame, upload_id: 
             dataset=ds.name, month=month, upload_id=upload_id, status=status,
             row_count=int(sizes[month]), content_sha=digests[month], created_at=now, reason=reason
         ).returning(r.c.id)).scalar_one()
-    revision_ids = table["month"].map(ids).astype("int64")
     if ds.notes:
-        rows = table[_content_columns(ds)].assign(revision_id=revision_ids.to_numpy())
+        rows = table[_content_columns(ds)].assign(
+            revision_id=table["month"].astype(str).map(ids).to_numpy())
         bulk_insert(conn, "notes", rows)
         return ids
-    slots = table[[*ds.dimensions, *ds.measures]].rename(columns=ds.slots)
-    bulk_insert(conn, "facts", slots.assign(revision_id=revision_ids.to_numpy()))
+    columns = _content_columns(ds)
+    conn.execute(insert(schema.revision_rows), [
+        {"revision_id": ids[month], "payload": payload.encode(frame, columns)}
+        for month, frame in table.groupby("month", sort=False, observed=True)])
     for grain, agg in rollup_frames(ds, table):
         agg = agg.rename(columns=ds.slots)
-        agg["revision_id"] = agg.pop("month").map(ids).astype("int64")
+        agg["revision_id"] = agg.pop("month").astype(str).map(ids).astype("int64")
         bulk_insert(conn, "rollups", agg.assign(grain=grain))
     return ids
 

@@ -2,7 +2,8 @@
 
 Ratios are always computed from summed numerators and denominators (Central & South from Central +
 South), never by averaging rates. Reads use the pre-aggregated ``rollups`` table except where a
-high-cardinality dimension (alert code) is asked for, which reads raw rows through an index.
+high-cardinality dimension (alert code) is asked for, which decodes the stored rows of just the
+months asked for.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, func, or_, select
 
-from . import schema
+from . import payload, schema
 from .catalog import Catalog, Metric
 from .rag import judge, limits_for
 from .rollups import grain_covering
@@ -58,10 +59,10 @@ def _sums(conn: Connection, catalog: Catalog, dataset: str, columns: tuple[str, 
     ds = catalog.datasets[dataset]
     rev = revisions_in_force(dataset, as_of, start, end)
     grain = grain_covering(ds, [*filters, *by])
-    table = schema.rollups if grain is not None else schema.facts
-    conds = [table.c.revision_id == rev.c.id]
-    if grain is not None:
-        conds.append(table.c.grain == grain)
+    if grain is None:
+        return _sums_from_rows(conn, ds, rev, columns, filters, by)
+    table = schema.rollups
+    conds = [table.c.revision_id == rev.c.id, table.c.grain == grain]
     for dim, values in filters.items():
         conds.append(table.c[ds.slots[dim]].in_(values))
     by_cols = [table.c[ds.slots[d]].label(d) for d in by]
@@ -75,6 +76,32 @@ def _sums(conn: Connection, catalog: Catalog, dataset: str, columns: tuple[str, 
     frame = pd.DataFrame(conn.execute(stmt).all(), columns=["month", *by, "value", "status"])
     frame["value"] = frame["value"].astype("float64")
     return frame
+
+
+def _sums_from_rows(conn: Connection, ds, rev, columns, filters, by) -> pd.DataFrame:
+    """The same sums from the revisions' stored rows, for combinations no rollup holds."""
+    rr = schema.revision_rows
+    parts = []
+    for month, status, data in conn.execute(
+            select(rev.c.month, rev.c.status, rr.c.payload).join(rr, rr.c.revision_id == rev.c.id)):
+        frame = payload.decode(data, numeric=ds.measures)
+        for dim, values in filters.items():
+            frame = frame[frame[dim].isin(values)]
+        if not frame.empty:
+            parts.append(frame.assign(month=month, status=status))
+    if not parts:
+        return pd.DataFrame({"month": [], **{d: [] for d in by}, "value": pd.Series(dtype="float64"),
+                             "status": []})
+    rows = pd.concat(parts, ignore_index=True)
+    # SQL semantics: a sum over only blanks is blank; a sum of two blank sums is blank.
+    grouped = rows.groupby(["month", *by], sort=True)
+    value = None
+    for col in columns:
+        part = grouped[col].sum(min_count=1)
+        value = part if value is None else value + part
+    out = value.rename("value").to_frame()
+    out["status"] = grouped["status"].max()
+    return out.reset_index()[["month", *by, "value", "status"]]
 
 
 def metric_frame(conn: Connection, catalog: Catalog, metric_id: str, *, start: str | None = None,

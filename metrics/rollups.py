@@ -15,22 +15,24 @@ def grain_name(dimensions) -> str:
 
 
 def grains(ds: Dataset) -> list[tuple[str, ...]]:
-    """Every subset of the rollup dimensions, in dataset order, the empty one (totals) first."""
+    """Every subset of the low-cardinality dimensions, the empty one (totals) first.
+
+    High-cardinality dimensions (alert code) are left out: pre-aggregating them would cost as
+    much as storing the rows again, so reads by alert code decode only the months they ask for.
+    """
     dims = ds.rollup_dimensions
     return [combo for size in range(len(dims) + 1) for combo in combinations(dims, size)]
 
 
 def grain_covering(ds: Dataset, needed) -> str | None:
-    """The grain to read for a query needing these dimensions, or None to read raw rows."""
+    """The grain to read for a query needing these dimensions, or None to read the raw rows."""
     needed = set(needed)
-    if not needed <= set(ds.rollup_dimensions):
-        return None
-    return grain_name(d for d in ds.rollup_dimensions if d in needed)
+    return next((grain_name(combo) for combo in grains(ds) if set(combo) == needed), None)
 
 
 def rollup_frames(ds: Dataset, frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
     """Yield (grain name, sums per month and grain values). All-blank sums stay blank (NaN)."""
     measures = list(ds.measures)
     for combo in grains(ds):
-        agg = frame.groupby(["month", *combo], sort=False)[measures].sum(min_count=1).reset_index()
+        agg = frame.groupby(["month", *combo], sort=False, observed=True)[measures].sum(min_count=1).reset_index()
         yield grain_name(combo), agg

@@ -2,13 +2,13 @@
 
 Figures are stored by revision: each revision is one whole (dataset, month) slice. A newer upload
 of the same slice supersedes the older revision (``superseded_at``) and never deletes it, so any
-moment's figures can be read back ("as of"). Dataset columns map to generic slots (d1-d3 for
-dimensions, m1-m4 for measures) declared in the catalog, so a new dataset needs no migration.
+moment's figures can be read back ("as of"). Rollup columns are generic slots (d1-d3 for
+dimensions, m1-m4 for measures) mapped by the catalog, so a new dataset needs no migration.
 """
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, DateTime, Double, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, text)
+from sqlalchemy import (Boolean, Column, DateTime, Double, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, String, Table, Text, text)
 
 metadata = MetaData()
 
@@ -44,16 +44,16 @@ revisions = Table(
           sqlite_where=text("superseded_at IS NULL"), postgresql_where=text("superseded_at IS NULL")),
 )
 
-# facts, rollups and notes reference revisions.id without a FOREIGN KEY constraint: a per-row
-# integrity check would double bulk-load time, and only ingest writes them, in the same
-# transaction as the revision row.
-facts = Table(
-    "facts", metadata,
-    Column("revision_id", Integer, nullable=False),
-    Column("d1", String(120)), Column("d2", String(120)), Column("d3", String(120)),
-    Column("m1", Double), Column("m2", Double), Column("m3", Double), Column("m4", Double),
-    # Rows arrive in revision order, so PostgreSQL's BRIN index is tiny and nearly free to keep.
-    Index("ix_facts_revision_id", "revision_id", postgresql_using="brin"),
+# A revision's rows, stored together as one compressed column-wise payload (metrics/payload.py):
+# a revision is an immutable snapshot of a month's submission, always written and read whole,
+# and storing it as one value makes ingest cost about the same as parsing the file. Queries read
+# the rollups below; only a read by alert code decodes these, and only for the months it asks for.
+# rollups and notes reference revisions.id without a FOREIGN KEY constraint: only ingest writes
+# them, in the same transaction as the revision row, and a per-row check doubles bulk-load time.
+revision_rows = Table(
+    "revision_rows", metadata,
+    Column("revision_id", Integer, ForeignKey("revisions.id"), primary_key=True, autoincrement=False),
+    Column("payload", LargeBinary, nullable=False),
 )
 
 # Pre-aggregated sums per revision for each combination ("grain") of low-cardinality dimensions,
@@ -156,7 +156,7 @@ job_runs = Table(
     Column("holder", String(120), nullable=False),
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime),
-    Column("outcome", String(12), nullable=False),  # running | ok | failed
+    Column("outcome", String(12), nullable=False),  # running | ok | failed | abandoned
     Column("detail", Text, nullable=False, server_default="{}"),
     Index("ix_job_runs_job_started", "job", "started_at"),
 )

@@ -188,3 +188,19 @@ def test_ing012_rejected_upload_recorded_and_nothing_written(store, catalog):
     with store.read() as conn:
         outcomes = [r.outcome for r in conn.execute(select(schema.uploads.c.outcome).order_by(schema.uploads.c.id))]
     assert outcomes == ["accepted", "rejected"]
+
+
+def test_ing013_rollups_and_raw_rows_agree(store, catalog):
+    """A combination no rollup holds (alert code with region) is summed from the stored rows."""
+    csv = ("month,csp_region,smets_generation,alert_code,count,superfluous\n"
+           "2020-01,North,SMETS2,8F3E,100,80\n2020-01,North,SMETS1,8F3E,50,\n"
+           "2020-01,South,SMETS2,8F3E,7,1\n2020-01,South,SMETS2,8F35,9,2\n")
+    up(store, catalog, csv, name="alerts.csv")
+    with store.read() as conn:
+        raw = metric_frame(conn, catalog, "alerts_total", filters={"csp_region": "North"}, by=("alert_code",))
+        rolled = metric_frame(conn, catalog, "alerts_total", by=("alert_code",))
+        superfluous = metric_frame(conn, catalog, "alerts_superfluous",
+                                   filters={"csp_region": "North", "smets_generation": "SMETS1"})
+    assert dict(zip(raw["alert_code"], raw["value"])) == {"8F3E": 150}
+    assert dict(zip(rolled["alert_code"], rolled["value"])) == {"8F35": 9, "8F3E": 157}
+    assert superfluous["value"].isna().all()  # blank, not zero

@@ -7,7 +7,7 @@ from metrics.schema import metadata
 
 def test_mig001_upgrade_downgrade_upgrade(store):
     tables = set(store.table_names())
-    assert {"uploads", "revisions", "facts", "rollups", "notes", "audit_events"} <= tables
+    assert {"uploads", "revisions", "revision_rows", "rollups", "notes", "audit_events"} <= tables
     store.downgrade("base")
     assert store.table_names() == ["alembic_version"]
     store.migrate()

@@ -99,18 +99,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_revisions_slice', ['dataset', 'month', 'created_at'], unique=False)
         batch_op.create_index('ux_revisions_current', ['dataset', 'month'], unique=True, sqlite_where=sa.text('superseded_at IS NULL'), postgresql_where=sa.text('superseded_at IS NULL'))
 
-    op.create_table('facts',
-    sa.Column('revision_id', sa.Integer(), nullable=False),
-    sa.Column('d1', sa.String(length=120), nullable=True),
-    sa.Column('d2', sa.String(length=120), nullable=True),
-    sa.Column('d3', sa.String(length=120), nullable=True),
-    sa.Column('m1', sa.Double(), nullable=True),
-    sa.Column('m2', sa.Double(), nullable=True),
-    sa.Column('m3', sa.Double(), nullable=True),
-    sa.Column('m4', sa.Double(), nullable=True)
+    op.create_table('revision_rows',
+    sa.Column('revision_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('payload', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['revision_id'], ['revisions.id'], ),
+    sa.PrimaryKeyConstraint('revision_id')
     )
-    with op.batch_alter_table('facts', schema=None) as batch_op:
-        batch_op.create_index('ix_facts_revision_id', ['revision_id'], unique=False, postgresql_using='brin')
 
     op.create_table('notes',
     sa.Column('revision_id', sa.Integer(), nullable=False),
@@ -137,11 +131,8 @@ def upgrade() -> None:
     with op.batch_alter_table('rollups', schema=None) as batch_op:
         batch_op.create_index('ix_rollups_revision_grain', ['revision_id', 'grain'], unique=False)
 
-    
-
 
 def downgrade() -> None:
-    
     with op.batch_alter_table('rollups', schema=None) as batch_op:
         batch_op.drop_index('ix_rollups_revision_grain')
 
@@ -150,10 +141,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_notes_revision_id'))
 
     op.drop_table('notes')
-    with op.batch_alter_table('facts', schema=None) as batch_op:
-        batch_op.drop_index('ix_facts_revision_id', postgresql_using='brin')
-
-    op.drop_table('facts')
+    op.drop_table('revision_rows')
     with op.batch_alter_table('revisions', schema=None) as batch_op:
         batch_op.drop_index('ux_revisions_current', sqlite_where=sa.text('superseded_at IS NULL'), postgresql_where=sa.text('superseded_at IS NULL'))
         batch_op.drop_index('ix_revisions_slice')
