@@ -138,9 +138,20 @@ class JobScheduler:
     def holder(self) -> str:
         return self.lease.holder
 
+    def heartbeat(self) -> bool:
+        """Renew (or take) the lease; on taking it, close the runs a stopped holder left open."""
+        was_active = bool(self.lease.held)
+        active = self.lease.hold()
+        if active and not was_active:
+            runs = schema.job_runs
+            with self.store.engine.begin() as conn:
+                conn.execute(update(runs).where(runs.c.outcome == "running", runs.c.holder != self.holder)
+                             .values(outcome="abandoned", finished_at=utcnow()))
+        return active
+
     def run_job(self, name: str) -> str | None:
         """Run one job if we hold the lease, recording it in ``job_runs``; its outcome or None."""
-        if not self.lease.hold():
+        if not self.heartbeat():
             return None
         runs = schema.job_runs
         with self.store.engine.begin() as conn:
@@ -164,11 +175,11 @@ class JobScheduler:
     def start(self) -> None:
         """Try for the lease, then schedule: inbox every INBOX_POLL_SECONDS, late submissions at
         06:00 and backup at BACKUP_TIME (UK time), each also once at start."""
-        self.lease.hold()
+        self.heartbeat()
         settings, now = self.settings, datetime.now(jobs.UK)
         beat = max(0.5, self.lease.seconds / 3)
         hour, minute = (int(part) for part in str(settings["BACKUP_TIME"]).split(":"))
-        self.aps.add_job(self.lease.hold, IntervalTrigger(seconds=beat), id="heartbeat")
+        self.aps.add_job(self.heartbeat, IntervalTrigger(seconds=beat), id="heartbeat")
         self.aps.add_job(self.run_job, IntervalTrigger(seconds=int(settings["INBOX_POLL_SECONDS"])),
                          args=["inbox"], id="inbox", next_run_time=now)
         daily = {"late_submissions": (6, 0), "backup": (hour, minute)}

@@ -63,8 +63,13 @@ def test_sch002_jobs_run_only_by_the_holder_and_are_recorded(store, catalog, tmp
     assert active.run_job("backup") == "failed"
     assert [(r.job, r.holder, r.outcome) for r in job_runs(store)] == [
         ("inbox", "active", "ok"), ("backup", "active", "failed")]
+    runs = schema.job_runs
+    with store.engine.begin() as conn:  # as if the active one died mid-job
+        conn.execute(runs.insert().values(job="backup", holder="active", started_at=utcnow(),
+                                          outcome="running"))
     active.lease.release()
     assert standby.run_job("inbox") == "ok"
+    assert [r.outcome for r in job_runs(store)][-2:] == ["abandoned", "ok"]
 
 
 def test_sch003_app_factory_never_starts_a_scheduler_unless_told(tmp_path):
@@ -127,7 +132,8 @@ def test_sch004_two_processes_one_runs_jobs_standby_takes_over(store, tmp_path):
         last_leader = max(r.started_at for r in runs if f":{leader.pid}:" in r.holder)
         first_standby = min(r.started_at for r in runs if f":{standby.pid}:" in r.holder)
         assert last_leader < first_standby  # never both at once
-        assert {r.outcome for r in runs} <= {"ok", "running"}
+        assert {r.outcome for r in runs} <= {"ok", "running", "abandoned"}
+        assert not [r for r in runs if r.outcome == "running" and f":{leader.pid}:" in r.holder]
         # the once-a-day backup ran once, by the leader, though both started
         assert len(list((tmp_path / "backups").iterdir())) == 1
 
