@@ -220,3 +220,33 @@ def test_flt003_read_only_sqlite_gives_clear_error_and_stays_sound(tmp_path, cat
         assert ingest(store, catalog, upload.read_bytes(), upload.name).outcome == "accepted"
     finally:
         store.dispose()
+
+
+def test_flt004_failing_request_keeps_its_request_id(tmp_path, caplog):
+    import logging
+
+    from dashboard import request_log
+    from dashboard.factory import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "PUBLIC_READ": True,
+                      "SECRET_KEY": "test"}, demo=False)
+    request_log.install(app.server)
+    request_log.install(app.server)  # twice is harmless
+
+    @app.server.get("/boom")
+    def boom():
+        raise RuntimeError("a bug")
+
+    client = app.server.test_client()
+    with caplog.at_level(logging.INFO, logger="opsg.request"):
+        failed = client.get("/boom", headers={"X-Request-ID": "trace-42"})
+        healthy = client.get("/api/v1/health", headers={"X-Request-ID": "<b>not an id</b>" * 20})
+    assert failed.status_code == 500 and failed.headers["X-Request-ID"] == "trace-42"
+    assert healthy.status_code == 200
+    generated = healthy.headers["X-Request-ID"]
+    assert len(generated) == 32 and "<" not in generated  # an unsafe id is replaced, not logged
+    lines = [(r.request_id, r.getMessage()) for r in caplog.records if r.name == "opsg.request"]
+    assert lines[0][0] == "trace-42" and lines[0][1].startswith("GET /boom 500 ")
+    assert lines[1][0] == generated and lines[1][1].startswith("GET /api/v1/health 200 ")
+    assert len(lines) == 2
+    app.server.extensions["opsg"].store.dispose()

@@ -173,3 +173,28 @@ def test_job007_backup_once_a_day_with_retention(sqlite_store, catalog, settings
     assert written == [("backup_written", "opsg-2024-03-05.sqlite")]
     detail = json.dumps(out)  # what the scheduler records in job_runs
     assert "opsg-2024-03-05" in detail
+
+
+def test_job008_inbox_run_twice_at_once(store, catalog, settings, tmp_path):
+    import threading
+
+    drop(settings, "ota.csv", ota_csv("2024-01"))
+    results, failures = [], []
+
+    def run():
+        try:
+            results.extend(process_inbox(store, catalog, settings))
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert "accepted" in [r.outcome for r in results]  # the other found it gone or saw "unchanged"
+    assert set(r.outcome for r in results) <= {"accepted", "unchanged"}
+    assert len(list((tmp_path / "inbox" / "archive").glob("*/*"))) == 1
+    with store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(schema.revisions)).scalar() == 1
