@@ -109,8 +109,8 @@ def value_range(values: list, runs, unit: str, extra_top: float = 0.0) -> tuple[
     lo, hi = min(points), max(points)
     span = (hi - lo) or abs(hi) or 1.0
     hi_out = hi + span * (0.08 + extra_top)
-    if unit == "%":
-        lo_out = max(0.0, lo - span * 0.1)
+    if unit == "%":  # zoom in on rates near 100%; rates far from it start at zero
+        lo_out = 0.0 if lo <= hi * 0.5 else max(0.0, lo - span * 0.1)
         return (lo_out, min(hi_out, 100 + span * (0.05 + extra_top)) if hi <= 100 else hi_out)
     return (0.0 if lo >= 0 else lo - span * 0.08, hi_out)
 
@@ -231,12 +231,7 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
     marker_values = [m["value"] for m in markers]
     lo, hi = value_range(totals + marker_values, runs, unit, extra_top=0.12 if markers else 0.0)
     traces += threshold_traces(runs, unit, decimals)
-    for m in markers:
-        traces.append({"type": "scatter", "mode": "markers+text", "x": [mid(m["month"])],
-                       "y": [m["value"]], "text": [esc(m["text"])], "textposition": "top center",
-                       "name": esc(m["text"]), "showlegend": False, "hoverinfo": "skip",
-                       "cliponaxis": False, "textfont": {"size": theme.SMALL_FONT, "color": theme.INK},
-                       "marker": {"symbol": "triangle-down", "size": 15, "color": theme.INK}})
+    marker_notes = [_marker(m, months) for m in markers]
     if any(any(s.get("provisional") or []) for s in series):
         traces.append(_provisional_key("bar" if series[0].get("kind") == "bar" else "line"))
     ends = []
@@ -258,15 +253,28 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
         "margin": {"l": 16, "r": int(label_chars * CHAR_PX + 24), "t": 12, "b": 16},
         "xaxis": {"type": "date", "range": [start(months[0]), start(add_months(months[-1], 1))],
                   "tickformat": "%b %Y", "dtick": "M3", "ticklabelmode": "period"},
+        "legend": {"traceorder": "normal"},
         "yaxis": {"range": [lo, hi], "ticksuffix": suffix, "domain": [0, 1 - strip],
+                  "dtick": 1 if unit == "count" and hi <= 8 else None,
                   "tickformat": ",~s" if hi >= 100_000 and unit != "%" else "",
                   "title": {"text": esc(y_title)} if y_title else None},
         "shapes": band_shapes(runs, higher_is_better, lo, hi) + shapes,
-        "annotations": note_labels + end_labels(ends, lo, hi, plot_px * (1 - strip), unit, decimals),
+        "annotations": note_labels + marker_notes
+        + end_labels(ends, lo, hi, plot_px * (1 - strip), unit, decimals),
         "hovermode": "x unified",
     }
     layout["yaxis"] = {k: v for k, v in layout["yaxis"].items() if v is not None}
     return {"data": traces, "layout": layout}
+
+
+def _marker(m: dict, months: list[str]) -> dict:
+    """A labelled arrow pointing down at one month's value (e.g. the worst month on record)."""
+    position = months.index(m["month"]) / max(len(months) - 1, 1) if m["month"] in months else 0.5
+    anchor = "left" if position < 0.2 else "right" if position > 0.8 else "center"
+    return {"x": mid(m["month"]), "y": m["value"], "xref": "x", "yref": "y", "text": f"<b>{esc(m['text'])}</b>",
+            "showarrow": True, "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": 2, "arrowcolor": theme.INK,
+            "ax": 0, "ay": -34, "xanchor": anchor, "yanchor": "bottom",
+            "font": {"size": theme.SMALL_FONT, "color": theme.INK}, "bgcolor": "rgba(255,255,255,0.9)"}
 
 
 def bar_figure(categories: list[str], values: list, *, unit: str, decimals: int, colour: str,
@@ -297,7 +305,7 @@ def grouped_bar_figure(categories: list[str], groups: dict[str, tuple[list, str]
     d3, suffix = number_format(unit, decimals)
     ys = [esc(c) for c in categories][::-1]
     data = []
-    for name, (values, colour) in groups.items():
+    for name, (values, colour) in reversed(groups.items()):  # first group drawn on top
         xs = clean(values, decimals)[::-1]
         data.append({"type": "bar", "orientation": "h", "name": esc(name), "x": xs, "y": ys,
                      "marker": {"color": colour}, "text": [fmt(v, unit, decimals) for v in xs],
@@ -310,4 +318,4 @@ def grouped_bar_figure(categories: list[str], groups: dict[str, tuple[list, str]
                        "hovermode": "closest", "margin": {"l": 16, "r": 90, "t": 8, "b": 16},
                        "xaxis": {"showgrid": True, "rangemode": "tozero", "ticksuffix": suffix},
                        "yaxis": {"type": "category", "automargin": True},
-                       "legend": {"traceorder": "normal"}}}
+                       "legend": {"traceorder": "reversed"}}}

@@ -19,6 +19,9 @@ from .context import get_context
 from .urls import parse_search, to_search
 
 NAV_ID = {"type": "nav-link", "path": ALL}
+# The pages router's own dcc.Location (refresh="callback-nav"): writing its ``search`` pushes a
+# history entry and re-renders the page, which another Location's pushState would not do.
+LOCATION = "_pages_location"
 
 
 def nav_pages() -> list[dict]:
@@ -37,7 +40,6 @@ def frame():
     links = [dcc.Link(p["name"], href=p["path"], className="nav-link",
                       id={"type": "nav-link", "path": p["path"]}) for p in nav_pages()]
     return html.Div([
-        dcc.Location(id="url", refresh=False),
         html.Div(classification, className="classification-banner", id="classification-banner",
                  role="note") if classification else None,
         html.Header([
@@ -84,7 +86,8 @@ def view_bar(view, uses: tuple[str, ...] = ()) -> html.Div:
     if "region" in uses:
         dim = catalog.dimensions["csp_region"]
         extra = [v for v in dim.all_values if v not in dim.headline]
-        options = [("", "All regions")] + [(v, f"CSP {v}") for v in (*dim.headline, *extra)]
+        short = {"North": "CSP N", "Central & South": "CSP C&S"}
+        options = [("", "All")] + [(v, short.get(v, v)) for v in (*dim.headline, *extra)]
         controls.append(_segmented("region", options, view.state.region, "CSP region"))
     if "generation" in uses:
         gens = catalog.dimensions["smets_generation"].values
@@ -125,10 +128,10 @@ def page(view, children, uses: tuple[str, ...] = ()) -> html.Div:
 def register_callbacks(app) -> None:
     """Callbacks shared by every page (registered per app, so each test app gets its own)."""
 
-    @app.callback(Output("url", "search"),
+    @app.callback(Output(LOCATION, "search"),
                   Input({"type": "view-control", "name": ALL}, "value"),
                   Input({"type": "view-date", "name": ALL}, "date"),
-                  State("url", "search"), prevent_initial_call=True)
+                  State(LOCATION, "search"), prevent_initial_call=True)
     def write_view_to_url(values, dates, search):
         trigger = ctx.triggered_id
         if not trigger:
@@ -153,5 +156,5 @@ def register_callbacks(app) -> None:
             return [hrefs, classes];
         }""",
         Output(NAV_ID, "href"), Output(NAV_ID, "className"),
-        Input("url", "search"), Input("url", "pathname"), State(NAV_ID, "id"))
+        Input(LOCATION, "search"), Input(LOCATION, "pathname"), State(NAV_ID, "id"))
     grid.register(app)

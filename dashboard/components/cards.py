@@ -10,7 +10,7 @@ from .grid import download_button, figures_table
 from .rag import change_text, not_green_text, rag_badge, value_text
 from .sparkline import sparkline
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -42,7 +42,8 @@ def limits_text(entry: dict) -> str:
             f"Minimum {sign} {format_value(entry['minimum'], unit, dec)}")
 
 
-def metric_tile(entry: dict, label: str | None = None, tile_id: str | None = None) -> html.Div:
+def metric_tile(entry: dict, label: str | None = None, tile_id: str | None = None,
+                spark: bool = True) -> html.Div:
     """One metric (or one region of it) for the month: value, RAG, change and run, thresholds."""
     provisional = entry.get("status") == "provisional"
     return html.Div([
@@ -57,7 +58,7 @@ def metric_tile(entry: dict, label: str | None = None, tile_id: str | None = Non
                   html.Span("◐ Provisional", className="status-chip status-provisional")
                   if provisional else None], className="tile-flags"),
         html.Div(limits_text(entry), className="tile-limits"),
-        sparkline(entry.get("spark") or [], entry["unit"], entry["decimals"]),
+        sparkline(entry.get("spark") or [], entry["unit"], entry["decimals"]) if spark else None,
     ], className=f"metric-tile rag-edge-{entry['rag']}", id=tile_id)
 
 

@@ -5,7 +5,7 @@ figures are computed here that ``metrics`` does not already define.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
@@ -27,6 +27,7 @@ class View:
     latest: str | None         # latest month with figures as of ``as_of``
     as_of: datetime | None
     problems: tuple[str, ...]
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # this render's reads
 
     @property
     def months(self) -> list[str]:
@@ -67,6 +68,14 @@ def judged(conn, metric_id: str, view: View, *, filters: dict | None = None, by:
     metric = catalog.metric(metric_id)
     first = first or view.months[0]
     filters = {k: v for k, v in (filters or {}).items() if k in metric.dimensions}
+    key = (metric_id, tuple(sorted(filters.items())), by, first)
+    if key not in view.memo:  # a page often shows the same series in a tile and a chart
+        view.memo[key] = _judged(conn, catalog, metric, view, filters, by, first)
+    return view.memo[key]
+
+
+def _judged(conn, catalog, metric, view, filters, by, first):
+    metric_id = metric.id
     frame = metric_frame(conn, catalog, metric_id, start=first, end=view.month, as_of=view.as_of,
                          filters=filters, by=(by,) if by else ())
     thresholds = thresholds_for(conn, catalog, metric_id, view.as_of)

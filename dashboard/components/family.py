@@ -50,7 +50,7 @@ def tile(conn, view, metric_id: str, filters: dict | None = None, frame=None, la
     suffix = " · ".join(v if k != "csp_region" else region_label(v) for k, v in filters.items())
     slug = "-".join(str(v).lower().replace(" & ", "-").replace(" ", "-") for v in filters.values())
     return metric_tile(entry, label or (m.title + (f" · {suffix}" if suffix else "")),
-                       tile_id=f"tile-{metric_id}" + (f"-{slug}" if slug else ""))
+                       tile_id=f"tile-{metric_id}" + (f"-{slug}" if slug else ""), spark=False)
 
 
 def series(name: str, frame, colour: str, short: str | None = None) -> dict:

@@ -97,7 +97,7 @@ def register(app) -> None:
                   State({"type": "figures-grid", "index": MATCH}, "rowData"),
                   State({"type": "figures-grid", "index": MATCH}, "columnDefs"),
                   State({"type": "csv-button", "index": MATCH}, "id"),
-                  State("url", "search"), prevent_initial_call=True)
+                  State("_pages_location", "search"), prevent_initial_call=True)
     def download_csv(n_clicks, rows, columns, button_id, search):
         if not n_clicks:
             return no_update

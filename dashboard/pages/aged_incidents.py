@@ -5,6 +5,7 @@ import dash
 from dash import html
 
 from dashboard.components import empty_state, page_header, tiles_row
+from dashboard.components.cache import cached_layout
 from dashboard.components.data import judged, notes, resolve_view
 from dashboard.components.family import split, tile, trend_card
 from dashboard.context import get_context
@@ -15,6 +16,7 @@ dash.register_page(__name__, path="/aged-incidents", name="Aged incidents", orde
 METRIC = "aged_incidents_open"
 
 
+@cached_layout
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:

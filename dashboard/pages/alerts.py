@@ -11,6 +11,7 @@ from metrics.queries import metric_frame
 
 from dashboard import figures, theme
 from dashboard.components import chart_card, empty_state, number_column, page_header, text_column, tiles_row
+from dashboard.components.cache import cached_layout
 from dashboard.components.data import judged, notes, resolve_view
 from dashboard.components.family import (comparison_cards, headline_regions, region_label, series,
                                          split, tile, trend_card)
@@ -20,8 +21,10 @@ from dashboard.layout import page
 dash.register_page(__name__, path="/alerts", name="Alerts", order=3, title="Alerts — OPSG service metrics")
 USES = ("region", "generation")
 TOP = 10
+TABLE_ROWS = 50  # codes listed in the table under the chart
 
 
+@cached_layout
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
@@ -88,15 +91,20 @@ def codes_card(codes: pd.DataFrame, view, scope: str):
     top = codes.head(TOP)
     figure = figures.bar_figure(list(top["alert_code"]), list(top["value"]), unit="count",
                                 decimals=0, colour=theme.PALETTE[0], height=420)
+    listed = codes.head(TABLE_ROWS)
     rows = [{"rank": i + 1, "code": code, "alerts": float(v),
              "share": round(100 * v / total, 1) if total else None}
-            for i, (code, v) in enumerate(zip(codes["alert_code"], codes["value"]))]
+            for i, (code, v) in enumerate(zip(listed["alert_code"], listed["value"]))]
+    rest = codes["value"].iloc[TABLE_ROWS:].sum()
+    if len(codes) > TABLE_ROWS:  # keep the response small; the total still adds up
+        rows.append({"rank": None, "code": f"All other {len(codes) - TABLE_ROWS} codes",
+                     "alerts": float(rest), "share": round(100 * rest / total, 1) if total else None})
     columns = [number_column("rank", "Rank", maxWidth=90), text_column("code", "Alert code"),
                number_column("alerts", "Alerts"), number_column("share", "Share of month", "%", 1)]
     shown = f"top {min(TOP, len(codes))} of {len(codes)} codes"
     return chart_card("alerts-codes", f"Top alert codes · {month_label(view.month)}", figure,
                       subtitle=f"{scope}; {shown}.", columns=columns, rows=rows,
-                      caption=f"all {len(codes)} codes")
+                      caption=f"top {min(TABLE_ROWS, len(codes))} of {len(codes)} codes")
 
 
 def share_card(total, superfluous, view, notes_):

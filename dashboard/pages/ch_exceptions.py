@@ -7,6 +7,7 @@ from metrics.months import month_label
 
 from dashboard import figures, theme
 from dashboard.components import chart_card, empty_state, number_column, page_header, text_column, tiles_row
+from dashboard.components.cache import cached_layout
 from dashboard.components.data import judged, notes, resolve_view
 from dashboard.components.family import (comparison_cards, headline_regions, region_label,
                                          short_region, split, tile, trend_card)
@@ -18,6 +19,7 @@ dash.register_page(__name__, path="/ch-exceptions", name="CH exceptions", order=
 METRIC = "ch_exceptions_open"
 
 
+@cached_layout
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:

@@ -5,6 +5,7 @@ import dash
 
 from dashboard import theme
 from dashboard.components import empty_state, page_header, tiles_row
+from dashboard.components.cache import cached_layout
 from dashboard.components.data import judged, notes, resolve_view
 from dashboard.components.family import (comparison_cards, headline_regions, region_label, series,
                                          short_region, tile, trend_card)
@@ -16,6 +17,7 @@ dash.register_page(__name__, path="/ch-installs", name="CH installs", order=8,
 METRIC = "ch_installed"
 
 
+@cached_layout
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:

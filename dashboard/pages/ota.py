@@ -4,6 +4,7 @@ from __future__ import annotations
 import dash
 
 from dashboard.components import empty_state, page_header, tiles_row
+from dashboard.components.cache import cached_layout
 from dashboard.components.data import notes, resolve_view
 from dashboard.components.family import comparison_cards, headline_regions, region_label, tile
 from dashboard.context import get_context
@@ -15,6 +16,7 @@ dash.register_page(__name__, path="/ota-firmware", name="OTA firmware", order=2,
 METRIC = "ota_success_rate"
 
 
+@cached_layout
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:

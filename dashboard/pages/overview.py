@@ -13,6 +13,7 @@ from metrics.summary import month_summary
 from dashboard import theme
 from dashboard.components import empty_state, page_header, rag_badge, sparkline, status_chip
 from dashboard.components.cards import limits_text
+from dashboard.components.cache import cached_layout
 from dashboard.components.data import resolve_view
 from dashboard.components.rag import change_text, not_green_text, value_text
 from dashboard.context import get_context
@@ -23,6 +24,7 @@ dash.register_page(__name__, path="/", name="Overview", order=0, title="OPSG ser
 RANK = {rag: i for i, rag in enumerate(theme.RAG_ORDER)}
 
 
+@cached_layout
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:

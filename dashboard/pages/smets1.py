@@ -10,6 +10,7 @@ from metrics.queries import metric_frame
 
 from dashboard import theme
 from dashboard.components import empty_state, page_header, tiles_row
+from dashboard.components.cache import cached_layout
 from dashboard.components.data import judged, notes, resolve_view
 from dashboard.components.family import series, split, tile, trend_card
 from dashboard.context import get_context
@@ -20,6 +21,7 @@ dash.register_page(__name__, path="/smets1-migration", name="SMETS1 migration", 
 MIGRATED, FAILURE = "smets1_migrated", "smets1_migration_failure_rate"
 
 
+@cached_layout
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:

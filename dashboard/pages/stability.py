@@ -9,6 +9,7 @@ from metrics.queries import metric_frame
 
 from dashboard import theme
 from dashboard.components import empty_state, page_header, tiles_row
+from dashboard.components.cache import cached_layout
 from dashboard.components.data import judged, notes, resolve_view
 from dashboard.components.family import split, tile, trend_card
 from dashboard.context import get_context
@@ -28,6 +29,7 @@ def worst_on_record(conn, view) -> tuple[str, float] | None:
     return row["month"], float(row["value"])
 
 
+@cached_layout
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
