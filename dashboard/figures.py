@@ -181,8 +181,8 @@ def _series_traces(s: dict, unit: str, decimals: int, stacked: bool) -> list[dic
     if s.get("kind", "line") == "bar":
         return [{"type": "bar", "name": esc(s["name"]), "x": x, "y": y, "hovertemplate": hover,
                  "marker": {"color": s["colour"], "line": {"width": 0},
-                            "pattern": {"shape": ["/" if p else "" for p in prov],
-                                        "fgcolor": "#ffffff", "solidity": 0.35}},
+                            "pattern": {"shape": ["/" if p else "" for p in prov], "fillmode": "overlay",
+                                        "fgcolor": theme.INK, "fgopacity": 0.6, "solidity": 0.3}},
                  "width": 24 * 86_400_000 if not stacked else None}]
     line = {"type": "scatter", "mode": "lines+markers", "name": esc(s["name"]), "x": x, "y": y,
             "line": {"color": s["colour"], "width": 3, "dash": s.get("dash", "solid")},
@@ -191,23 +191,27 @@ def _series_traces(s: dict, unit: str, decimals: int, stacked: bool) -> list[dic
                        "line": {"width": 2, "color": s["colour"]}},
             "hovertemplate": hover, "connectgaps": False}
     traces = [line]
-    if any(prov):
-        first = prov.index(True)
-        lead = max(first - 1, 0)
+    if any(prov):  # the line stops at the last final figure; a dotted line reaches the rest
+        lead = max(prov.index(True) - 1, 0)
         line["y"] = [v if not p else None for v, p in zip(y, prov)]
-        traces.append({"type": "scatter", "mode": "lines+markers", "x": x[lead:], "y": y[lead:],
+        traces.append({"type": "scatter", "mode": "lines", "x": x[lead:], "y": y[lead:],
                        "showlegend": False, "hoverinfo": "skip", "name": esc(s["name"]),
-                       "line": {"color": s["colour"], "width": 3, "dash": "dot"},
-                       "marker": {"size": 9, "color": "#ffffff",
-                                  "symbol": ["circle-open" if p else "circle" for p in prov[lead:]],
+                       "line": {"color": s["colour"], "width": 3, "dash": "dot"}})
+        px = [xi for xi, p in zip(x, prov) if p]
+        traces.append({"type": "scatter", "mode": "markers", "x": px,
+                       "y": [yi for yi, p in zip(y, prov) if p], "showlegend": False,
+                       "name": esc(s["name"]),
+                       "hovertemplate": f"%{{y:{d3}}}{suffix} (provisional)<extra>{esc(s['name'])}</extra>",
+                       "marker": {"size": 11, "color": s["colour"], "symbol": "circle-open",
                                   "line": {"width": 2.5, "color": s["colour"]}}})
     return traces
 
 
-def _provisional_key(kind: str) -> dict:
-    if kind == "bar":
-        return {"type": "bar", "x": [None], "y": [None], "name": "Provisional (hatched)",
-                "marker": {"color": theme.MUTED, "pattern": {"shape": "/", "fgcolor": "#fff"}},
+def _provisional_key(kind: str, first: str) -> dict:
+    if kind == "bar":  # a zero-height bar, so the legend draws its hatched swatch
+        return {"type": "bar", "x": [mid(first)], "y": [0], "name": "Provisional (hatched)",
+                "marker": {"color": "#d8dee4", "pattern": {"shape": "/", "fillmode": "overlay",
+                                                          "fgcolor": theme.INK, "solidity": 0.3}},
                 "hoverinfo": "skip"}
     return {"type": "scatter", "mode": "markers", "x": [None], "y": [None],
             "name": "Provisional (hollow, dotted)", "hoverinfo": "skip",
@@ -233,7 +237,7 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
     traces += threshold_traces(runs, unit, decimals)
     marker_notes = [_marker(m, months) for m in markers]
     if any(any(s.get("provisional") or []) for s in series):
-        traces.append(_provisional_key("bar" if series[0].get("kind") == "bar" else "line"))
+        traces.append(_provisional_key("bar" if series[0].get("kind") == "bar" else "line", months[0]))
     ends = []
     if stacked:
         last = max((i for i, v in enumerate(totals) if v is not None), default=None)

@@ -8,6 +8,7 @@ port, drives Debian's headless Chromium through chromedriver, and writes <page>-
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 import sys
 import tempfile
@@ -74,6 +75,7 @@ def main(argv=None) -> int:
     parser.add_argument("--query", default="", help="query string for every page, e.g. month=2020-01")
     parser.add_argument("--pages", default="", help="comma-separated paths (default: every page)")
     args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     import dash
 

@@ -41,7 +41,10 @@ def layout(**query):
                     "service level, with the change on the previous month and how long it has not "
                     "been Green.", view),
         html.Div([
-            html.Div([rag_matrix(entries, columns, view)], className="overview-main"),
+            html.Div([rag_matrix(entries, columns, view),
+                      html.P("◐ provisional figure · change is on the previous month · a run of "
+                             "months not Green is counted over the last 24 months · — not split "
+                             "by region", className="matrix-key")], className="overview-main"),
             html.Aside([attention(entries), completeness_panel(datasets, view)],
                        className="overview-side"),
         ], className="overview-grid"),

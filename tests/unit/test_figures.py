@@ -96,8 +96,10 @@ def test_fig004_provisional_points_are_hollow_dotted_and_in_the_legend():
     fig = figures.trend_figure([line([90.0 + i for i in range(12)], prov)], MONTHS, unit="%", decimals=2)
     main = fig["data"][0]
     assert main["marker"]["symbol"][-1] == "circle-open" and main["y"][-1] is None
-    tail = fig["data"][1]
+    tail, hollow = fig["data"][1], fig["data"][2]
     assert tail["line"]["dash"] == "dot" and tail["y"] == [100.0, 101.0]
+    assert hollow["marker"]["symbol"] == "circle-open" and hollow["y"] == [101.0]
+    assert "(provisional)" in hollow["hovertemplate"]
     assert any(t.get("name", "").startswith("Provisional") for t in fig["data"])
     bars = figures.trend_figure([{**line([5.0] * 12, prov), "kind": "bar"}], MONTHS, unit="count",
                                 decimals=0)
