@@ -60,17 +60,30 @@ class Client:
         self.port, self.record, self.conn = port, record, None
         self.pending: tuple[str, str, float] | None = None  # (label, what, started) while waiting
 
+    def _send(self, method, path, payload, headers, fresh: bool):
+        if fresh:
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
+        self.conn.request(method, path, body=payload, headers=headers)
+        response = self.conn.getresponse()
+        return response, response.read()
+
     def request(self, label: str, method: str, path: str, body: dict | None = None) -> bytes | None:
         payload = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if body is not None else {}
         started = time.perf_counter()
         self.pending = (label, f"{method} {path}", started)
         try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
-            self.conn.request(method, path, body=payload, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
+            reused = self.conn is not None
+            try:
+                response, data = self._send(method, path, payload, headers, fresh=not reused)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if not reused:
+                    raise
+                # the server closed an idle keep-alive connection: retry once on a new one, as
+                # browsers do (timed from the first attempt)
+                response, data = self._send(method, path, payload, headers, fresh=True)
             took = time.perf_counter() - started
             if response.status != 200:
                 self.record(label, took, f"{method} {path}: HTTP {response.status}")
@@ -123,6 +136,19 @@ def actions(callback: dict | None) -> list[tuple]:
         name = path.split("?")[0].removeprefix("/api/v1/")
         out.append((f"api {name.split('/')[1] if '/' in name else name}", "GET", path, None))
     return out
+
+
+def server_cpu_seconds(master_pid: int) -> float | None:
+    """CPU seconds used so far by gunicorn's master and workers (Linux /proc), or None."""
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+        total = 0
+        for pid in [master_pid, *map(int, children)]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def start_server(workdir: Path, port: int) -> subprocess.Popen:
@@ -186,8 +212,19 @@ def main(argv=None) -> int:
         mix = actions(callback)
         print(f"gunicorn on {HOST}:{port}; page callbacks: "
               f"{'POST /_dash-update-component (page render)' if callback else 'NOT FOUND, pages GET only'}")
-        for step in arrival("/") + mix:  # warm-up: first-use costs are not what a viewer sees
-            probe.request(*step)
+        def warm():  # each worker process has its own page cache: warm them all
+            client = Client(port, record)
+            for step in arrival("/") + mix:
+                client.request(*step)
+                if client.conn is not None:  # a new connection each time, to reach every worker
+                    client.conn.close()
+                    client.conn = None
+
+        warmers = [threading.Thread(target=warm) for _ in range(4)]
+        for thread in warmers:
+            thread.start()
+        for thread in warmers:
+            thread.join(120)
         phase[0] = "single"
         for _ in range(2):
             for step in arrival("/") + mix:
@@ -213,6 +250,7 @@ def main(argv=None) -> int:
                 time.sleep(max(0.0, min(pause, stop_at - time.monotonic())))
                 steps = [rng.choice(mix)]
 
+        cpu_server, cpu_client = server_cpu_seconds(server.pid), time.process_time()
         started = time.monotonic()
         threads = [threading.Thread(target=viewer, args=(i,), daemon=True) for i in range(args.viewers)]
         for thread in threads:
@@ -220,6 +258,9 @@ def main(argv=None) -> int:
         for thread in threads:  # the cap, plus 5 s for answers already on their way
             thread.join(max(0.0, stop_at + GRACE - time.monotonic()))
         elapsed = min(time.monotonic(), stop_at) - started
+        cpu_after = server_cpu_seconds(server.pid)
+        cpu_server = None if cpu_server is None or cpu_after is None else cpu_after - cpu_server
+        cpu_client = time.process_time() - cpu_client
         with lock:  # from now on nothing is recorded, except what is still waiting:
             phase[0] = "done"  # counted as an error, with the time waited so far
             now = time.perf_counter()
@@ -250,9 +291,10 @@ def main(argv=None) -> int:
     for label, values in sorted(by_label.items()):
         print(f"  {label:<22} n={len(values):<5} p50 {percentile(values, 50) * 1000:6.0f} ms"
               f"  p95 {percentile(values, 95) * 1000:6.0f} ms")
-    busy = statistics.mean(single) * len(load) / elapsed / 2  # 2 worker processes, one core each
-    print(f"offered load x single-user mean service time / 2 workers = utilisation {busy:.0%} "
-          f"(over 100% means requests queue, whatever the server does)")
+    cores = os.cpu_count() or 1
+    server_share = "unknown" if cpu_server is None else f"{cpu_server / elapsed:.2f}"
+    print(f"CPU during the load phase (cores busy, of {cores}): server {server_share}, "
+          f"this load generator {cpu_client / elapsed:.2f}; the rest of the machine shares them too")
     print(f"errors: {len(errors)}")
     for message, n in Counter(errors).most_common(10):
         print(f"  {n} x {message}")
