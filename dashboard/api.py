@@ -10,10 +10,11 @@ from sqlalchemy import text
 from metrics import history
 from metrics.ingest import STATUSES, ingest
 from metrics.months import check_month, parse_as_of
-from metrics.queries import latest_month, series
+from metrics.queries import all_thresholds, data_version, latest_month, series
 from metrics.summary import month_summary
 
 from .auth import current_user, require
+from .components.cache import remember
 from .context import get_context
 from .openapi import openapi_document
 
@@ -68,8 +69,7 @@ def health():
 def list_metrics():
     ctx = get_context()
     with ctx.store.read() as conn:
-        from metrics.queries import thresholds_for
-
+        thresholds = all_thresholds(conn, ctx.catalog)
         out = []
         for m in ctx.catalog.metrics.values():
             out.append({
@@ -78,7 +78,7 @@ def list_metrics():
                 "dimensions": list(m.dimensions),
                 "thresholds": [{"target": t.target, "minimum": t.minimum,
                                 "effective_from": t.effective_from, "dimension": t.dimension,
-                                "value": t.value} for t in thresholds_for(conn, ctx.catalog, m.id)],
+                                "value": t.value} for t in thresholds[m.id]],
             })
     return respond({"metrics": out})
 
@@ -114,9 +114,9 @@ def summary():
         month = _month_arg("month") or latest_month(conn, as_of)
         if month is None:
             return respond({"month": None, "as_of": request.args.get("as_of"), "metrics": []})
-        entries = month_summary(conn, ctx.catalog, month, as_of)
-    for e in entries:
-        e.pop("spark", None)
+        key = (ctx.store.url, "api-summary", month, as_of, data_version(conn))
+        entries = remember(key, lambda: [{k: v for k, v in e.items() if k != "spark"}
+                                         for e in month_summary(conn, ctx.catalog, month, as_of)])
     return respond({"month": month, "as_of": request.args.get("as_of"), "metrics": entries})
 
 

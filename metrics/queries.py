@@ -53,32 +53,35 @@ def _check_filters(catalog: Catalog, metric: Metric, filters: dict[str, str], by
                              f"(expected one of {', '.join(dimension.all_values)})")
 
 
-def _sums(conn: Connection, catalog: Catalog, dataset: str, columns: tuple[str, ...], *,
+def _sums(conn: Connection, catalog: Catalog, dataset: str, groups: dict[str, tuple[str, ...]], *,
           filters: dict[str, tuple[str, ...]], by: tuple[str, ...], start, end, as_of) -> pd.DataFrame:
-    """Per month (and ``by`` value): the sum over ``columns`` and the months' worst status."""
+    """Per month (and ``by`` value): for each named group of columns the sum of their sums, and the
+    month's worst status ('provisional' sorts after 'final'). One query whatever the groups."""
     ds = catalog.datasets[dataset]
     rev = revisions_in_force(dataset, as_of, start, end)
     grain = grain_covering(ds, [*filters, *by])
     if grain is None:
-        return _sums_from_rows(conn, ds, rev, columns, filters, by)
+        return _sums_from_rows(conn, ds, rev, groups, filters, by)
     table = schema.rollups
     conds = [table.c.revision_id == rev.c.id, table.c.grain == grain]
     for dim, values in filters.items():
         conds.append(table.c[ds.slots[dim]].in_(values))
     by_cols = [table.c[ds.slots[d]].label(d) for d in by]
-    total = None
-    for col in columns:
-        part = func.sum(table.c[ds.slots[col]])
-        total = part if total is None else total + part
-    stmt = (select(rev.c.month, *by_cols, total.label("value"), func.max(rev.c.status).label("status"))
+    sums = []
+    for name, columns in groups.items():
+        total = None
+        for col in columns:
+            part = func.sum(table.c[ds.slots[col]])
+            total = part if total is None else total + part
+        sums.append(total.label(name))
+    stmt = (select(rev.c.month, *by_cols, *sums, func.max(rev.c.status).label("status"))
             .select_from(rev.join(table, and_(*conds)))
             .group_by(rev.c.month, *by_cols).order_by(rev.c.month, *by_cols))
-    frame = pd.DataFrame(conn.execute(stmt).all(), columns=["month", *by, "value", "status"])
-    frame["value"] = frame["value"].astype("float64")
-    return frame
+    frame = pd.DataFrame(conn.execute(stmt).all(), columns=["month", *by, *groups, "status"])
+    return frame.astype({name: "float64" for name in groups})
 
 
-def _sums_from_rows(conn: Connection, ds, rev, columns, filters, by) -> pd.DataFrame:
+def _sums_from_rows(conn: Connection, ds, rev, groups, filters, by) -> pd.DataFrame:
     """The same sums from the revisions' stored rows, for combinations no rollup holds."""
     rr = schema.revision_rows
     parts = []
@@ -90,18 +93,15 @@ def _sums_from_rows(conn: Connection, ds, rev, columns, filters, by) -> pd.DataF
         if not frame.empty:
             parts.append(frame.assign(month=month, status=status))
     if not parts:
-        return pd.DataFrame({"month": [], **{d: [] for d in by}, "value": pd.Series(dtype="float64"),
-                             "status": []})
+        return pd.DataFrame({"month": [], **{d: [] for d in by},
+                             **{g: pd.Series(dtype="float64") for g in groups}, "status": []})
     rows = pd.concat(parts, ignore_index=True)
-    # SQL semantics: a sum over only blanks is blank; a sum of two blank sums is blank.
     grouped = rows.groupby(["month", *by], sort=True)
-    value = None
-    for col in columns:
-        part = grouped[col].sum(min_count=1)
-        value = part if value is None else value + part
-    out = value.rename("value").to_frame()
-    out["status"] = grouped["status"].max()
-    return out.reset_index()[["month", *by, "value", "status"]]
+    out = pd.DataFrame({"status": grouped["status"].max()})
+    for name, columns in groups.items():
+        # SQL semantics: a sum over only blanks is blank, and blank + anything is blank.
+        out[name] = sum(grouped[col].sum(min_count=1) for col in columns)
+    return out.reset_index()[["month", *by, *groups, "status"]]
 
 
 def metric_frame(conn: Connection, catalog: Catalog, metric_id: str, *, start: str | None = None,
@@ -120,19 +120,22 @@ def metric_frame(conn: Connection, catalog: Catalog, metric_id: str, *, start: s
     for dim, values in metric.where.items():
         sql_filters[dim] = tuple(v for v in values if dim not in sql_filters or v in sql_filters[dim])
     window = dict(start=start, end=end, as_of=as_of, by=by)
-    num = _sums(conn, catalog, metric.dataset, metric.numerator, filters=sql_filters, **window)
-    num = num.rename(columns={"value": "numerator"})
-    if not metric.is_ratio:
-        num["denominator"] = np.nan
-        num["value"] = num["numerator"] * metric.scale
-        return num[["month", *by, *VALUE_COLUMNS, "value", "status"]]
     den_ds = metric.denominator_dataset or metric.dataset
-    den_filters = {d: v for d, v in sql_filters.items() if d in catalog.datasets[den_ds].dimensions}
-    den = _sums(conn, catalog, den_ds, metric.denominator, filters=den_filters, **window)
-    den = den.rename(columns={"value": "denominator", "status": "den_status"})
-    merged = num.merge(den, on=["month", *by], how="left")
-    merged["status"] = merged[["status", "den_status"]].max(axis=1)
-    return _with_ratio(merged, metric)[["month", *by, *VALUE_COLUMNS, "value", "status"]]
+    groups = {"numerator": metric.numerator}
+    if metric.is_ratio and den_ds == metric.dataset:
+        groups["denominator"] = metric.denominator
+    frame = _sums(conn, catalog, metric.dataset, groups, filters=sql_filters, **window)
+    if not metric.is_ratio:
+        frame["denominator"] = np.nan
+        frame["value"] = frame["numerator"] * metric.scale
+        return frame[["month", *by, *VALUE_COLUMNS, "value", "status"]]
+    if den_ds != metric.dataset:
+        den_filters = {d: v for d, v in sql_filters.items() if d in catalog.datasets[den_ds].dimensions}
+        den = _sums(conn, catalog, den_ds, {"denominator": metric.denominator},
+                    filters=den_filters, **window).rename(columns={"status": "den_status"})
+        frame = frame.merge(den, on=["month", *by], how="left")
+        frame["status"] = frame[["status", "den_status"]].max(axis=1)
+    return _with_ratio(frame, metric)[["month", *by, *VALUE_COLUMNS, "value", "status"]]
 
 
 def _with_ratio(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
@@ -141,45 +144,45 @@ def _with_ratio(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     return frame
 
 
-def roll_up(frame: pd.DataFrame, metric: Metric, dim: str, value: str, members: tuple[str, ...]
-            ) -> pd.DataFrame:
-    """Rows for a roll-up value (e.g. Central & South) summed from a frame split by ``dim``."""
-    part = frame[frame[dim].isin(members)]
-    if part.empty:
-        return part.iloc[0:0]
-    agg = part.groupby("month", sort=True).agg(
-        numerator=("numerator", lambda s: s.sum(min_count=1)),
-        denominator=("denominator", lambda s: s.sum(min_count=1)),
-        status=("status", "max")).reset_index()
-    agg[dim] = value
-    if metric.is_ratio:
-        agg = _with_ratio(agg, metric)
-    else:
-        agg["value"] = agg["numerator"] * metric.scale
-    return agg[frame.columns]
+def all_thresholds(conn: Connection, catalog: Catalog, as_of: datetime | None = None) -> dict:
+    """{metric id: catalog defaults, then administrator thresholds recorded by ``as_of``}.
+
+    Later rows win ties in ``limits_for``, so an administrator's change beats the default.
+    """
+    t = schema.thresholds
+    stmt = select(t.c.metric, t.c.target, t.c.minimum, t.c.effective_from, t.c.dimension, t.c.value
+                  ).order_by(t.c.created_at, t.c.id)
+    if as_of is not None:
+        stmt = stmt.where(t.c.created_at <= as_of)
+    out: dict[str, list] = {m: [] for m in catalog.metrics}
+    for row in (*catalog.thresholds, *conn.execute(stmt).all()):
+        out.setdefault(row.metric, []).append(row)
+    return out
 
 
 def thresholds_for(conn: Connection, catalog: Catalog, metric_id: str, as_of: datetime | None = None):
-    """Catalog defaults, then administrator thresholds recorded by ``as_of`` (later ones win ties)."""
-    t = schema.thresholds
-    stmt = select(t.c.metric, t.c.target, t.c.minimum, t.c.effective_from, t.c.dimension, t.c.value
-                  ).where(t.c.metric == metric_id).order_by(t.c.created_at, t.c.id)
-    if as_of is not None:
-        stmt = stmt.where(t.c.created_at <= as_of)
-    defaults = [x for x in catalog.thresholds if x.metric == metric_id]
-    return [*defaults, *conn.execute(stmt).all()]
+    """The thresholds of one metric (see ``all_thresholds``)."""
+    return all_thresholds(conn, catalog, as_of)[metric_id]
 
 
-def judge_frame(frame: pd.DataFrame, metric: Metric, thresholds, dim: str | None = None) -> pd.DataFrame:
-    """Add target, minimum and rag columns, using the thresholds in force for each row's month."""
+def judge_frame(frame: pd.DataFrame, metric: Metric, thresholds, dims=None) -> pd.DataFrame:
+    """Add target, minimum and rag columns, using the thresholds in force for each row's month.
+
+    ``dims``: the dimension column(s) of ``frame`` whose values select value-specific thresholds.
+    """
+    dims = [dims] if isinstance(dims, str) else list(dims or ())
+    keys = list(zip(frame["month"], *(frame[d] for d in dims)))
+    cache: dict = {}
     targets, minimums, rags = [], [], []
-    for row in frame.itertuples(index=False):
-        dims = {dim: getattr(row, dim)} if dim else {}
-        limits = limits_for(thresholds, row.month, dims)
-        targets.append(limits.target if limits else None)
-        minimums.append(limits.minimum if limits else None)
-        rags.append(judge(row.value, targets[-1], minimums[-1],
-                          higher_is_better=metric.higher_is_better, decimals=metric.decimals))
+    for key, value in zip(keys, frame["value"]):
+        if key not in cache:
+            cache[key] = limits_for(thresholds, key[0], dict(zip(dims, key[1:])))
+        limits = cache[key]
+        target, minimum = (limits.target, limits.minimum) if limits else (None, None)
+        targets.append(target)
+        minimums.append(minimum)
+        rags.append(judge(value, target, minimum, higher_is_better=metric.higher_is_better,
+                          decimals=metric.decimals))
     return frame.assign(target=targets, minimum=minimums, rag=rags)
 
 
@@ -192,10 +195,9 @@ def series(conn: Connection, catalog: Catalog, metric_id: str, *, start: str | N
                          filters=filters, by=(by,) if by else ())
     thresholds = thresholds_for(conn, catalog, metric_id, as_of)
     filters = filters or {}
-    threshold_dim = by or (next(iter(filters)) if len(filters) == 1 else None)
-    if threshold_dim and threshold_dim not in frame:
-        frame[threshold_dim] = filters[threshold_dim]
-    judged = judge_frame(frame, metric, thresholds, threshold_dim)
+    for dim, value in filters.items():
+        frame[dim] = value
+    judged = judge_frame(frame, metric, thresholds, [*filters, *([by] if by else [])])
     points = []
     for row in judged.itertuples(index=False):
         point = {"month": row.month}
@@ -242,3 +244,18 @@ def completeness(conn: Connection, catalog: Catalog, month: str, as_of: datetime
                     "stored_at": row.created_at.isoformat(timespec="seconds") if row else None,
                     "rows": row.row_count if row else 0})
     return out
+
+
+def data_version(conn: Connection) -> tuple:
+    """A fingerprint that changes whenever figures, their revisions or thresholds change.
+
+    Anything computed from the figures in force can be cached under it; one small query.
+    """
+    u, r, t = schema.uploads, schema.revisions, schema.thresholds
+    return tuple(conn.execute(select(
+        select(func.max(u.c.id)).scalar_subquery(),
+        select(func.count(r.c.id)).scalar_subquery(),
+        select(func.max(r.c.superseded_at)).scalar_subquery(),
+        select(func.max(t.c.id)).scalar_subquery(),
+        select(func.count(t.c.id)).scalar_subquery(),
+    )).one())

@@ -8,8 +8,8 @@ from sqlalchemy import Connection
 
 from .catalog import Catalog, Metric
 from .months import add_months, month_range
-from .queries import judge_frame, metric_frame, roll_up, thresholds_for
-from .rag import NO_DATA, months_not_green, months_since_green
+from .queries import all_thresholds, metric_frame, thresholds_for
+from .rag import NO_DATA, judge, limits_for, months_not_green, months_since_green
 
 HISTORY_MONTHS = 24  # how far back runs of "not Green" are counted
 SPARK_MONTHS = 12
@@ -21,30 +21,56 @@ def headline_values(catalog: Catalog, metric: Metric) -> list[str | None]:
     return [None] if dim is None else [None, *catalog.dimensions[dim].headline]
 
 
-def metric_history(conn: Connection, catalog: Catalog, metric_id: str, month: str,
-                   as_of: datetime | None = None, months: int = HISTORY_MONTHS) -> dict:
-    """{headline value or None: judged frame over ``months`` months to ``month``, gaps as No data}."""
+def _sum(values) -> float | None:
+    """SQL's SUM: blanks are skipped, and a sum of nothing but blanks is blank."""
+    present = [v for v in values if v is not None and v == v]
+    return float(sum(present)) if present else None
+
+
+def _metric_value(metric: Metric, numerator, denominator) -> float | None:
+    if numerator is None:
+        return None
+    if not metric.is_ratio:
+        return numerator * metric.scale
+    return None if not denominator else metric.scale * numerator / denominator
+
+
+def metric_points(conn: Connection, catalog: Catalog, metric_id: str, month: str,
+                  as_of: datetime | None = None, thresholds: list | None = None,
+                  months: int = HISTORY_MONTHS) -> dict:
+    """{None (total) or headline value: judged points for each of ``months`` months to ``month``}.
+
+    One query split by the headline dimension; the total and roll-ups (Central & South) are summed
+    from its counts. Plain Python: these frames are tiny, and pandas' per-call cost dominated.
+    """
     metric = catalog.metric(metric_id)
     dim = metric.headline_dimension
     start = add_months(month, -(months - 1))
-    by = (dim,) if dim else ()
-    split = metric_frame(conn, catalog, metric_id, start=start, end=month, as_of=as_of, by=by)
-    total = metric_frame(conn, catalog, metric_id, start=start, end=month, as_of=as_of)
-    thresholds = thresholds_for(conn, catalog, metric_id, as_of)
-    calendar = pd.DataFrame({"month": month_range(start, month)})
+    if thresholds is None:
+        thresholds = thresholds_for(conn, catalog, metric_id, as_of)
+    frame = metric_frame(conn, catalog, metric_id, start=start, end=month, as_of=as_of,
+                         by=(dim,) if dim else ())
+    rows = frame.to_dict("records")
     out = {}
     for value in headline_values(catalog, metric):
-        if value is None:
-            frame = total
-        else:
-            dimension = catalog.dimensions[dim]
-            frame = (roll_up(split, metric, dim, value, dimension.members(value))
-                     if value in dimension.rollups else split[split[dim] == value])
-            frame = frame.drop(columns=[dim])
-        frame = calendar.merge(frame, on="month", how="left")
-        if value is not None:
-            frame[dim] = value
-        out[value] = judge_frame(frame, metric, thresholds, dim if value is not None else None)
+        members = None if value is None else set(catalog.dimensions[dim].members(value))
+        by_month: dict[str, list] = {}
+        for row in rows:
+            if members is None or row[dim] in members:
+                by_month.setdefault(row["month"], []).append(row)
+        points = []
+        for m in month_range(start, month):
+            found = by_month.get(m, [])
+            number = _metric_value(metric, _sum(r["numerator"] for r in found),
+                                   _sum(r["denominator"] for r in found))
+            limits = limits_for(thresholds, m, {dim: value} if value is not None else {})
+            target, minimum = (limits.target, limits.minimum) if limits else (None, None)
+            points.append({
+                "month": m, "value": number, "target": target, "minimum": minimum,
+                "status": max((r["status"] for r in found), default=None),
+                "rag": judge(number, target, minimum, higher_is_better=metric.higher_is_better,
+                             decimals=metric.decimals)})
+        out[value] = points
     return out
 
 
@@ -52,27 +78,31 @@ def _number(value):
     return None if value is None or pd.isna(value) else float(value)
 
 
-def summary_entry(metric: Metric, dim: str | None, value: str | None, frame: pd.DataFrame) -> dict:
-    """One row of the summary from a judged monthly frame ending at the summary month."""
-    last = frame.iloc[-1]
-    prev = frame.iloc[-2] if len(frame) > 1 else None
-    current, previous = _number(last["value"]), _number(prev["value"]) if prev is not None else None
-    rags = list(frame["rag"])
-    spark = frame.tail(SPARK_MONTHS)
+def summary_entry(metric: Metric, dim: str | None, value: str | None, points) -> dict:
+    """One row of the summary from judged monthly points (dicts, or a judged frame) ending at the
+    summary month."""
+    if isinstance(points, pd.DataFrame):
+        points = points.to_dict("records")
+    last = points[-1]
+    prev = points[-2] if len(points) > 1 else None
+    current = _number(last["value"])
+    previous = _number(prev["value"]) if prev is not None else None
+    rags = [p["rag"] for p in points]
+    status = last.get("status")
     return {
         "metric": metric.id, "title": metric.title, "unit": metric.unit,
         "decimals": metric.decimals, "direction": metric.direction,
         "dimension": dim if value is not None else None, "dimension_value": value,
         "month": last["month"], "value": current, "rag": last["rag"],
         "target": _number(last["target"]), "minimum": _number(last["minimum"]),
-        "status": None if pd.isna(last["status"]) else last["status"],
+        "status": None if status is None or status != status else status,
         "previous_month": prev["month"] if prev is not None else None,
         "previous_value": previous,
         "change": None if current is None or previous is None else current - previous,
         "months_not_green": months_not_green(rags), "history_months": len(rags),
         "months_since_green": months_since_green(rags) if any(r != NO_DATA for r in rags) else None,
-        "spark": [{"month": m, "value": _number(v), "rag": r}
-                  for m, v, r in zip(spark["month"], spark["value"], spark["rag"])],
+        "spark": [{"month": p["month"], "value": _number(p["value"]), "rag": p["rag"]}
+                  for p in points[-SPARK_MONTHS:]],
     }
 
 
@@ -80,8 +110,10 @@ def month_summary(conn: Connection, catalog: Catalog, month: str, as_of: datetim
                   metric_ids: list[str] | None = None) -> list[dict]:
     """Every metric (or those named) for ``month``: value, RAG, previous value, change, runs."""
     entries = []
+    thresholds = all_thresholds(conn, catalog, as_of)
     for metric_id in metric_ids or list(catalog.metrics):
         metric = catalog.metric(metric_id)
-        for value, frame in metric_history(conn, catalog, metric_id, month, as_of).items():
-            entries.append(summary_entry(metric, metric.headline_dimension, value, frame))
+        history = metric_points(conn, catalog, metric_id, month, as_of, thresholds[metric_id])
+        for value, points in history.items():
+            entries.append(summary_entry(metric, metric.headline_dimension, value, points))
     return entries

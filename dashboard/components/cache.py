@@ -13,27 +13,14 @@ import threading
 from collections import OrderedDict
 
 from dash.development.base_component import Component
-from sqlalchemy import func, select
 
-from metrics import schema
+from metrics.queries import data_version
 
 from ..context import get_context
 
-MAX_PAGES = 256
+MAX_PAGES = 256  # rendered pages and API answers together
 _pages: OrderedDict = OrderedDict()
 _lock = threading.Lock()
-
-
-def data_version(conn) -> tuple:
-    """Changes whenever figures, their revisions or thresholds change."""
-    u, r, t = schema.uploads, schema.revisions, schema.thresholds
-    return tuple(conn.execute(select(
-        select(func.max(u.c.id)).scalar_subquery(),
-        select(func.count(r.c.id)).scalar_subquery(),
-        select(func.max(r.c.superseded_at)).scalar_subquery(),
-        select(func.max(t.c.id)).scalar_subquery(),
-        select(func.count(t.c.id)).scalar_subquery(),
-    )).one())
 
 
 def plain(node):
@@ -53,6 +40,20 @@ def _freeze(value):
     return tuple(value) if isinstance(value, list) else value
 
 
+def remember(key: tuple, compute):
+    """``compute()`` once per key (which must include the data version); least recently used go."""
+    with _lock:
+        if key in _pages:
+            _pages.move_to_end(key)
+            return _pages[key]
+    value = compute()
+    with _lock:
+        _pages[key] = value
+        while len(_pages) > MAX_PAGES:
+            _pages.popitem(last=False)
+    return value
+
+
 def cached_layout(layout):
     """Decorate a page's ``layout(**query)``: render once per (query, data version)."""
 
@@ -61,18 +62,9 @@ def cached_layout(layout):
         context = get_context()
         with context.store.read() as conn:
             version = data_version(conn)
-        key = (context.store.url, layout.__module__, tuple(sorted((k, _freeze(v)) for k, v in query.items())),
-               version)
-        with _lock:
-            if key in _pages:
-                _pages.move_to_end(key)
-                return _pages[key]
-        page = plain(layout(**query))
-        with _lock:
-            _pages[key] = page
-            while len(_pages) > MAX_PAGES:
-                _pages.popitem(last=False)
-        return page
+        key = (context.store.url, layout.__module__,
+               tuple(sorted((k, _freeze(v)) for k, v in query.items())), version)
+        return remember(key, lambda: plain(layout(**query)))
 
     wrapper.uncached = layout
     return wrapper
