@@ -25,11 +25,14 @@ LOCATION = "_pages_location"
 
 
 def nav_pages() -> list[dict]:
-    """Overview, then one page per catalog family (catalog order), only pages that exist."""
+    """Overview, then one page per catalog family (catalog order), only pages that exist, then
+    the tool pages (registered with ``nav="tools"``: meeting, actions, upload, history…) by order."""
     registry = {p["path"]: p for p in dash.page_registry.values()}
     pages = [registry["/"]] if "/" in registry else []
     pages += [registry[f.path] for f in get_context().catalog.families if f.path in registry]
-    return pages
+    tools = sorted((p for p in registry.values() if p.get("nav") == "tools"),
+                   key=lambda p: p.get("order") or 0)
+    return pages + tools
 
 
 def frame():
