@@ -55,8 +55,9 @@ class Store:
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name
 
-    def migrate(self, revision: str = "head") -> None:
-        """Bring the schema up to ``revision`` with Alembic."""
+    def migrate(self, revision: str = "heads") -> None:
+        """Bring the schema up to ``revision`` with Alembic (default: every head, so independent
+        feature migrations need no merge revision)."""
         from alembic import command
 
         command.upgrade(self.alembic_config(), revision)
