@@ -17,7 +17,6 @@ def main(argv=None) -> None:
     request_log.configure_logging()
     # The single-process default runs the scheduled jobs here too, unless EMBED_SCHEDULER=false.
     app = create_app(demo=not args.no_demo, start_scheduler=start_embedded)
-    request_log.install(app.server)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit normally: the scheduler hands over
     app.run(host=args.host, port=args.port, debug=False)
 

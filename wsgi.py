@@ -3,9 +3,7 @@
 Importing builds the app on DATABASE_URL (migrated, no demo data) and nothing more; the scheduled
 jobs run in their own process (``python -m metrics scheduler``), never in web workers.
 """
-from dashboard import request_log
 from dashboard.factory import create_app
 
 app = create_app(demo=False)
-request_log.install(app.server)
 server = app.server

@@ -9,6 +9,7 @@ import plotly.io as pio
 from metrics.bootstrap import prepare
 from metrics.settings import load_settings
 
+from . import request_log
 from .api import api
 from .context import AppContext, attach
 
@@ -27,6 +28,7 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
     )
     app.server.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) + 1_000_000
     attach(app.server, AppContext(store, catalog, settings))
+    request_log.install(app.server)
     app.server.register_blueprint(api)
     if start_scheduler:  # python app.py passes metrics.scheduler.start_embedded; tests and wsgi don't
         start_scheduler(store, catalog, settings)

@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from .catalog import CatalogError, load_catalog
 from .settings import load_settings
 
@@ -226,6 +228,9 @@ def main(argv=None) -> int:
         return args.func(args)
     except CatalogError as exc:
         print(exc, file=sys.stderr)
+        return EXIT_REJECTED
+    except OperationalError as exc:  # unreachable, read-only or full database: say so in one line
+        print(f"database error: {str(exc.orig).splitlines()[0] if exc.orig else exc}", file=sys.stderr)
         return EXIT_REJECTED
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
