@@ -230,32 +230,41 @@ def annotations(conn: Connection, *, start: str | None = None, end: str | None =
 
 def completeness(conn: Connection, catalog: Catalog, month: str, as_of: datetime | None = None
                  ) -> list[dict]:
-    """For each monthly dataset: missing, provisional or final for ``month``, and when stored."""
+    """For each monthly dataset: missing, provisional or final for ``month``, when stored, and
+    the deadline it missed if the late-submission job has flagged it."""
     r, u = schema.revisions, schema.uploads
     conds = [r.c.month == month, *in_force(as_of)]
     rows = {row.dataset: row for row in conn.execute(
         select(r.c.dataset, r.c.status, r.c.created_at, u.c.uploaded_by, r.c.row_count)
         .join(u, u.c.id == r.c.upload_id).where(*conds))}
+    lf = schema.late_flags
+    late = {row.dataset: row for row in conn.execute(
+        select(lf.c.dataset, lf.c.deadline, lf.c.state).where(lf.c.month == month,
+                                                             lf.c.resolved_at.is_(None)))}
     out = []
     for name, ds in catalog.monthly_datasets.items():
-        row = rows.get(name)
+        row, flag = rows.get(name), late.get(name)
         out.append({"dataset": name, "title": ds.title,
                     "status": row.status if row else "missing",
                     "stored_at": row.created_at.isoformat(timespec="seconds") if row else None,
-                    "rows": row.row_count if row else 0})
+                    "rows": row.row_count if row else 0,
+                    # raised by the late-submission job: not final by the 10th working day
+                    "late_since": flag.deadline if flag else None})
     return out
 
 
 def data_version(conn: Connection) -> tuple:
-    """A fingerprint that changes whenever figures, their revisions or thresholds change.
+    """A fingerprint that changes whenever figures, revisions, thresholds or late flags change.
 
     Anything computed from the figures in force can be cached under it; one small query.
     """
-    u, r, t = schema.uploads, schema.revisions, schema.thresholds
+    u, r, t, lf = schema.uploads, schema.revisions, schema.thresholds, schema.late_flags
     return tuple(conn.execute(select(
         select(func.max(u.c.id)).scalar_subquery(),
         select(func.count(r.c.id)).scalar_subquery(),
         select(func.max(r.c.superseded_at)).scalar_subquery(),
         select(func.max(t.c.id)).scalar_subquery(),
         select(func.count(t.c.id)).scalar_subquery(),
+        select(func.max(lf.c.id)).scalar_subquery(),
+        select(func.count(lf.c.resolved_at)).scalar_subquery(),
     )).one())

@@ -114,8 +114,13 @@ def completeness_panel(datasets: list[dict], view) -> html.Section:
     counts = {s: sum(d["status"] == s for d in datasets) for s in ("final", "provisional", "missing")}
     summary = " · ".join(f"{n} {theme.STATUS_LABELS[s].lower()}" for s, n in counts.items() if n)
     rows = [html.Tr([html.Th(d["title"], scope="row"), html.Td(status_chip(d["status"])),
-                     html.Td(f"stored {d['stored_at'][:10]}" if d["stored_at"] else "not uploaded",
+                     html.Td([f"stored {d['stored_at'][:10]}" if d["stored_at"] else "not uploaded",
+                              html.Span(f" · ⚑ late: not final by {d['late_since']}",
+                                        className="late-flag") if d.get("late_since") else None],
                              className="text-muted")]) for d in datasets]
+    late = sum(bool(d.get("late_since")) for d in datasets)
+    if late:
+        summary += f" · ⚑ {late} late"
     return html.Section([
         html.H2(f"Data for {month_label(view.month)}", className="panel-title"),
         html.P(summary, className="completeness-summary"),
