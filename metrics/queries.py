@@ -216,6 +216,14 @@ def latest_month(conn: Connection, as_of: datetime | None = None) -> str | None:
     return conn.execute(stmt).scalar()
 
 
+def months_with_figures(conn: Connection, as_of: datetime | None = None) -> list[str]:
+    """Every month with figures in any monthly dataset, oldest first."""
+    r = schema.revisions
+    stmt = (select(r.c.month).where(r.c.dataset != "annotations", *in_force(as_of))
+            .distinct().order_by(r.c.month))
+    return list(conn.execute(stmt).scalars())
+
+
 def annotations(conn: Connection, *, start: str | None = None, end: str | None = None,
                 as_of: datetime | None = None, metric: str | None = None) -> list[dict]:
     """Annotations in force, oldest first; with ``metric``, those for it or for every metric."""

@@ -11,13 +11,12 @@ from datetime import datetime
 import pandas as pd
 
 from metrics.months import add_months, month_range, parse_as_of
-from metrics.queries import annotations, judge_frame, latest_month, metric_frame, thresholds_for
+from metrics.queries import annotations, judge_frame, metric_frame, months_with_figures, thresholds_for
 
 from ..context import get_context
 from ..urls import ViewState, parse_state
 
 WINDOW = 24          # months shown on trend charts, ending at the chosen month
-PICKER_MONTHS = 60   # months offered by the month picker, ending at the latest with figures
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,7 @@ class View:
     state: ViewState
     month: str | None          # the month shown (state's, or the latest with figures)
     latest: str | None         # latest month with figures as of ``as_of``
+    available: tuple[str, ...]  # every month with figures as of ``as_of``, oldest first
     as_of: datetime | None
     problems: tuple[str, ...]
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # this render's reads
@@ -35,12 +35,9 @@ class View:
 
     @property
     def picker_months(self) -> list[str]:
-        if not self.latest:
-            return []
-        months = month_range(add_months(self.latest, -(PICKER_MONTHS - 1)), self.latest)
-        if self.month and self.month not in months:
-            months = sorted({*months, self.month})
-        return months[::-1]
+        """Newest first: the months with figures, and the chosen month even if it has none."""
+        months = set(self.available) | ({self.month} if self.month else set())
+        return sorted(months, reverse=True)
 
     @property
     def region_filter(self) -> dict:
@@ -54,8 +51,9 @@ def resolve_view(query: dict) -> View:
                         generations=catalog.dimensions["smets_generation"].values)
     as_of = parse_as_of(state.as_of)
     with get_context().store.read() as conn:
-        latest = latest_month(conn, as_of)
-    return View(state, state.month or latest, latest, as_of, state.problems)
+        available = tuple(months_with_figures(conn, as_of))
+    latest = available[-1] if available else None
+    return View(state, state.month or latest, latest, available, as_of, state.problems)
 
 
 def judged(conn, metric_id: str, view: View, *, filters: dict | None = None, by: str | None = None,
