@@ -204,3 +204,35 @@ def test_ing013_rollups_and_raw_rows_agree(store, catalog):
     assert dict(zip(raw["alert_code"], raw["value"])) == {"8F3E": 150}
     assert dict(zip(rolled["alert_code"], rolled["value"])) == {"8F35": 9, "8F3E": 157}
     assert superfluous["value"].isna().all()  # blank, not zero
+
+
+def test_ing014_template_filled_in_by_hand_ingests(store, catalog):
+    """A DCC analyst downloads the workbook, types January's figures the way Excel users do, uploads."""
+    import io
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    from metrics.templates import template_xlsx
+
+    book = load_workbook(io.BytesIO(template_xlsx(catalog, ["ota_firmware", "incidents"])))
+    ota = book["ota_firmware"]
+    ota.delete_rows(2, ota.max_row)
+    for row in ([datetime(2020, 1, 31), "CSP N", 120_000, 104_484, 0.8707],
+                ["Jan-20", "Central", "80,000", " 79,200 ", None],
+                ["January 2020", "south", 60000, 59000, None]):
+        ota.append(row)
+    ota["E2"].number_format = "0.00%"  # a percentage cell: Excel shows 87.07%
+    incidents = book["incidents"]
+    incidents.delete_rows(2, incidents.max_row)
+    incidents.append(["01/2020", 2, 15, 3])
+    buf = io.BytesIO()
+    book.save(buf)
+    report = ingest(store, catalog, buf.getvalue(), "January.xlsx", status="final")
+    assert report.outcome == "accepted", [str(e) for e in report.errors]
+    assert "Notes" in report.ignored_sheets
+    with store.read() as conn:
+        north = series(conn, catalog, "ota_success_rate", filters={"csp_region": "North"})
+        total = series(conn, catalog, "incidents_total")
+    assert round(north[0]["value"], 2) == 87.07 and north[0]["status"] == "final"
+    assert total[0]["month"] == "2020-01" and total[0]["value"] == 15
