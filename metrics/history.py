@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from . import schema
 
@@ -47,3 +47,32 @@ def slice_revisions(conn: Connection, dataset: str, month: str) -> list[dict]:
         .join(u, u.c.id == r.c.upload_id)
         .where(r.c.dataset == dataset, r.c.month == month).order_by(r.c.created_at.desc(), r.c.id.desc()))
     return [dict(x._mapping) for x in rows]
+
+
+def _what_it_did(summary: dict) -> str:
+    if "error_count" in summary:
+        n = summary["error_count"]
+        return f"{n:,} error{'s' * (n != 1)}"
+    changes = summary.get("changes", [])
+    counts = {k: sum(c.get("kind") == k for c in changes) for k in ("added", "changed", "unchanged")}
+    return ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing"
+
+
+def attempts(conn: Connection, limit: int = 500) -> list[dict]:
+    """Every upload attempt, newest first, as ``uploads`` gives them plus what each did in a few
+    words ('2 added, 1 changed', '14 errors')."""
+    u = schema.uploads
+    rows = conn.execute(select(u.c.id, u.c.summary).order_by(u.c.id.desc()).limit(limit)).all()
+    did = {r.id: _what_it_did(json.loads(r.summary or "{}")) for r in rows}
+    return [{**row, "did": did.get(row["id"], "")} for row in uploads(conn, limit)]
+
+
+def latest_corrected_slice(conn: Connection) -> tuple[str, str] | None:
+    """The (dataset, month) most recently revised that has more than one revision, else the most
+    recently written one: what the History page shows when no slice is chosen."""
+    r = schema.revisions
+    counts = (select(r.c.dataset, r.c.month, func.count(r.c.id).label("n"), func.max(r.c.id).label("last"))
+              .group_by(r.c.dataset, r.c.month).subquery())
+    row = conn.execute(select(counts.c.dataset, counts.c.month)
+                       .order_by((counts.c.n > 1).desc(), counts.c.last.desc()).limit(1)).first()
+    return (row.dataset, row.month) if row else None

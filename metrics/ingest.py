@@ -181,13 +181,15 @@ def _plan_dataset(conn: Connection, ds: Dataset, table: pd.DataFrame, status: st
                 change.kind = "unchanged"
             else:
                 change.kind = "changed"
-                _diff_into(change, ds, read_revision_frame(conn, ds, old.id),
+                diff_into(change, ds, read_revision_frame(conn, ds, old.id),
                            table[table["month"] == month])
         changes.append(change)
     return changes
 
 
-def _diff_into(change: SliceChange, ds: Dataset, old: pd.DataFrame, new: pd.DataFrame) -> None:
+def diff_into(change: SliceChange, ds: Dataset, old: pd.DataFrame, new: pd.DataFrame) -> None:
+    """Fill ``change`` with rows added, removed and changed from ``old`` to ``new`` (one month's
+    rows each, keyed by the dataset's dimensions), and up to MAX_EXAMPLES old -> new examples."""
     key = _key_columns(ds)
     values = [c for c in _content_columns(ds) if c not in key]
     new = new.astype({c: object for c in new.columns if new[c].dtype == "category"})

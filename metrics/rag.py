@@ -55,7 +55,8 @@ def limits_for(thresholds: Iterable, month: str, dimension_values: dict[str, str
 
     ``thresholds`` are objects with target, minimum, effective_from, dimension and value for one
     metric. A threshold for the row's dimension value (e.g. csp_region=North) beats a general one
-    whatever their dates; among equals the latest effective month wins.
+    whatever their dates; among equals the latest effective month wins, and for the same month the
+    one listed last (so an administrator's restatement beats the catalog default).
     """
     dimension_values = dimension_values or {}
     best = None
@@ -66,7 +67,7 @@ def limits_for(thresholds: Iterable, month: str, dimension_values: dict[str, str
         if t.dimension is not None and dimension_values.get(t.dimension) != t.value:
             continue
         key = (t.dimension is not None, t.effective_from)
-        if best_key is None or key > best_key:
+        if best_key is None or key >= best_key:
             best, best_key = t, key
     if best is None:
         return None

@@ -160,3 +160,16 @@ job_runs = Table(
     Column("detail", Text, nullable=False, server_default="{}"),
     Index("ix_job_runs_job_started", "job", "started_at"),
 )
+
+# Sign-in attempts (metrics/throttle.py), kept in the database so that a limit holds across web
+# workers. Operational data, pruned after a week: the audit trail records sign-ins for good.
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("user_name", String(80), nullable=False),  # as typed, trimmed and lower-cased
+    Column("ip", String(45), nullable=False),
+    Column("outcome", String(12), nullable=False),  # pending | success | failure | locked
+    Index("ix_login_attempts_name_at", "user_name", "at"),
+    Index("ix_login_attempts_ip_at", "ip", "at"),
+)

@@ -40,7 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_READ", False, "Show pages and read API to anyone without signing in (uploads "
             "still need the uploader role).", _bool),
     Setting("ENVIRONMENT", "development", "development or production; production refuses to start "
-            "without SECRET_KEY."),
+            "without a SECRET_KEY of 32 characters or more, and sends cookies over HTTPS only."),
     Setting("EMBED_SCHEDULER", True, "`python app.py` runs the scheduled jobs (inbox, late "
             "submissions, backup) in the web process. Set false where `python -m metrics scheduler` "
             "runs them as their own process (production).", _bool),
@@ -52,6 +52,18 @@ SETTINGS: tuple[Setting, ...] = (
             "the next run (they may still be being copied).", int),
     Setting("SCHEDULER_LEASE_SECONDS", 60, "How long the scheduler lock lasts without a heartbeat; "
             "a standby scheduler takes over this long after the active one stops.", int),
+    Setting("SESSION_IDLE_MINUTES", 30, "A signed-in session ends after this many minutes without a "
+            "request; the next page asks the user to sign in again.", int),
+    Setting("LOGIN_MAX_FAILURES", 5, "This many failed sign-ins for one user name within "
+            "LOGIN_LOCKOUT_MINUTES lock that name (a successful sign-in starts the count again).", int),
+    Setting("LOGIN_MAX_FAILURES_PER_IP", 20, "This many failed sign-ins from one IP address, whatever "
+            "the user names, within LOGIN_LOCKOUT_MINUTES lock that address (higher than per name: "
+            "an office shares one address).", int),
+    Setting("LOGIN_LOCKOUT_MINUTES", 15, "Failed sign-ins are counted over this window, and a "
+            "lockout lasts this long from the last of them.", int),
+    Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For and "
+            "X-Forwarded-Proto headers are trusted (1 behind one nginx); 0 trusts none. Sign-in "
+            "throttling counts by the client address this gives.", int),
 )
 
 

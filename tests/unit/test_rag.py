@@ -67,3 +67,12 @@ def test_rag008_runs_and_changes():
     assert months_since_green([RED, RED]) is None
     assert months_since_green([RED, GREEN]) == 0
     assert month_on_month([1.0, None, 3.0, 5.0]) == [None, None, None, 2.0]
+
+
+def test_rag009_same_month_later_threshold_wins():
+    """An administrator's threshold from the same month as the catalog default replaces it."""
+    ts = [Threshold("m", 99, 95, "2018-01"), Threshold("m", 97, 90, "2018-01")]
+    assert limits_for(ts, "2020-01").target == 97
+    ts = [Threshold("m", 99, 95, "2018-01", "csp_region", "North"),
+          Threshold("m", 98, 94, "2018-01", "csp_region", "North")]
+    assert limits_for(ts, "2020-01", {"csp_region": "North"}).minimum == 94
