@@ -1,9 +1,10 @@
 """Who is asking: an API bearer token or a signed-in session; role checks for every route."""
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
-from flask import g, request
+from flask import abort, g, request
 
 from metrics.accounts import User, user_for_token
 
@@ -47,5 +48,35 @@ def require(role: str | None, on_fail):
             if role is not None and not user.can(role):
                 return on_fail(403, f"this needs the {role} role; you are {user.role}")
             return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def allowed(role: str | None) -> bool:
+    """May the current user see what needs ``role`` (None: anything a reader may see)?"""
+    if role is None:
+        return can_read()
+    user = current_user()
+    return user is not None and user.can(role)
+
+
+def callback_requires(role: str):
+    """Decorator for a Dash callback that changes data (or shows what only ``role`` may see).
+
+    The check runs inside the callback on every call, whatever the page showed: a request from
+    anyone without the role is refused with HTTP 403 before the callback body runs. The role is
+    kept on the function (``required_role``) so tests can list every guarded callback.
+    """
+    def decorate(func):
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            user = current_user()
+            if user is None or not user.can(role):
+                logging.getLogger("opsg.auth").warning(
+                    "refused %s: needs %s, caller %s", func.__name__, role,
+                    f"{user.name} ({user.role})" if user else "anonymous")
+                abort(403, description=f"this needs the {role} role")
+            return func(*args, **kwargs)
+        wrapper.required_role = role
         return wrapper
     return decorate

@@ -9,9 +9,10 @@ import plotly.io as pio
 from metrics.bootstrap import prepare
 from metrics.settings import load_settings
 
-from . import request_log
+from . import login, request_log, security
 from .api import api
 from .context import AppContext, attach
+from .downloads import downloads
 
 HERE = Path(__file__).resolve().parent
 
@@ -26,10 +27,14 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
         title="OPSG service metrics", suppress_callback_exceptions=True, serve_locally=True,
         update_title=None,
     )
-    app.server.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) + 1_000_000
+    # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
+    app.server.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) * 4 // 3 + 1_000_000
     attach(app.server, AppContext(store, catalog, settings))
     request_log.install(app.server)
+    security.install(app.server, csp_hashes=app.csp_hashes)
+    login.install(app)
     app.server.register_blueprint(api)
+    app.server.register_blueprint(downloads)
     if start_scheduler:  # python app.py passes metrics.scheduler.start_embedded; tests and wsgi don't
         start_scheduler(store, catalog, settings)
     from .layout import frame, register_callbacks

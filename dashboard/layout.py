@@ -7,6 +7,8 @@ So a copied link reopens the same view, and Back/Forward step through views.
 """
 from __future__ import annotations
 
+import sys
+
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
@@ -14,8 +16,10 @@ from metrics.bootstrap import is_demo
 from metrics.demo import DEMO_LABEL
 from metrics.months import month_label, parse_as_of
 
+from .auth import allowed
 from .components import grid
 from .context import get_context
+from .login import account_menu
 from .urls import parse_search, to_search
 
 NAV_ID = {"type": "nav-link", "path": ALL}
@@ -41,7 +45,8 @@ def frame():
     classification = str(context.settings.get("CLASSIFICATION") or "").strip()
     demo = is_demo(context.store)
     links = [dcc.Link(p["name"], href=p["path"], className="nav-link",
-                      id={"type": "nav-link", "path": p["path"]}) for p in nav_pages()]
+                      id={"type": "nav-link", "path": p["path"]})
+             for p in nav_pages() if allowed(p.get("role"))]  # e.g. Upload only for uploaders
     return html.Div([
         html.Div(classification, className="classification-banner", id="classification-banner",
                  role="note") if classification else None,
@@ -50,6 +55,7 @@ def frame():
                 html.A([html.Span("OPSG", className="brand-mark"), " Service metrics"], href="/",
                        className="brand"),
                 html.Nav(links, className="main-nav", **{"aria-label": "Pages"}),
+                account_menu(),
             ], className="header-inner"),
         ], className="app-header"),
         html.Div([html.Strong("Synthetic demo data"), " — not real DCC figures. ",
@@ -161,3 +167,7 @@ def register_callbacks(app) -> None:
         Output(NAV_ID, "href"), Output(NAV_ID, "className"),
         Input(LOCATION, "search"), Input(LOCATION, "pathname"), State(NAV_ID, "id"))
     grid.register(app)
+    for registered in dash.page_registry.values():  # pages with callbacks register them per app
+        hook = getattr(sys.modules.get(registered["module"]), "register_callbacks", None)
+        if hook:
+            hook(app)

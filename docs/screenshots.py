@@ -4,6 +4,8 @@
 
 Starts the app on a temporary SQLite database (the demo loads on first start) on a free local
 port, drives Debian's headless Chromium through chromedriver, and writes <page>-<width>x<height>.png.
+The sign-in page is taken first; then it signs in as an administrator, takes every page, and the
+tool pages in their working states (upload errors and preview, an upload's history, admin tabs).
 """
 from __future__ import annotations
 
@@ -68,12 +70,105 @@ def wait_rendered(driver, timeout: float = 30) -> None:
     raise TimeoutError("page did not finish rendering")
 
 
+ADMIN, PASSWORD = "secas.admin", "screenshots only"
+# A file with errors; the corrected file (December 2021 corrected, January 2022 added) is built
+# from the stored December figures by good_ota().
+BAD_OTA = ("Month,CSP Region,Attempted,Succeeded,Success rate\n"
+           "2022-01,North,\"121,500\",\"118,100\",97.20%\n2022-01,Nroth,96000,95100,\n"
+           "2022-01,South,88000,89000,\nJnauary 2022,Central,91000,90500,\n")
+USERS = (("dcc.analyst", "uploader", False), ("ofgem.observer", "viewer", False),
+         ("supplier.member", "viewer", False), ("former.analyst", "uploader", True))
+
+
+def good_ota(store, catalog) -> str:
+    """December 2021 as stored with CSP North's succeeded corrected, and January 2022 added."""
+    from metrics.export import dataset_frame
+
+    with store.read() as conn:
+        december = dataset_frame(conn, catalog, "ota_firmware")
+    december = december[december["month"] == "2021-12"]
+    lines = ["Month,CSP Region,Attempted,Succeeded"]
+    for row in december.itertuples():
+        fix = 240 if row.csp_region == "North" else 0
+        lines.append(f"2021-12,{row.csp_region},{int(row.attempted)},{int(row.succeeded) + fix}")
+    for row in december.itertuples():
+        lines.append(f"2022-01,{row.csp_region},{int(row.attempted * 1.02)},{int(row.succeeded * 1.021)}")
+    return "\n".join(lines) + "\n"
+
+
+def shoot(driver, out: Path, name: str, width: int, height: int, full_page: bool = False) -> None:
+    """Save the viewport (sized exactly) as <name>-<width>x<height>.png."""
+    driver.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    time.sleep(0.2)
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    if inner != [width, height]:  # size the viewport, not the window frame
+        driver.set_window_size(2 * width - inner[0], 2 * height - inner[1])
+        time.sleep(0.5)
+    path = out / f"{name}-{width}x{height}.png"
+    driver.save_screenshot(str(path))
+    print(path)
+    if full_page:
+        full = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(width, full)
+        time.sleep(0.8)
+        driver.save_screenshot(str(out / f"{name}-{width}-full.png"))
+        driver.set_window_size(width, height)
+
+
+def wait_for(driver, selector: str, timeout: float = 30) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        if driver.execute_script(f"return !!document.querySelector({selector!r})"):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"no {selector}")
+
+
+def sign_in(driver, base: str) -> None:
+    driver.get(f"{base}/login")
+    driver.find_element("id", "login-username").send_keys(ADMIN)
+    driver.find_element("id", "login-password").send_keys(PASSWORD)
+    driver.find_element("id", "login-submit").click()
+    wait_for(driver, "#account-menu")
+
+
+def drop_file(driver, folder: Path, name: str, text: str, marker: str) -> None:
+    path = folder / name
+    path.write_text(text)
+    driver.find_element("css selector", "#upload-dropzone input[type=file]").send_keys(str(path))
+    wait_for(driver, marker)
+    wait_rendered(driver)
+
+
+def tool_scenes(driver, base: str, folder: Path, out: Path, width: int, height: int, upload_id: int,
+                good: str) -> None:
+    """The tool pages in the states a user sees while working."""
+    driver.get(f"{base}/upload")
+    wait_rendered(driver)
+    drop_file(driver, folder, "ota_2022-01.csv", BAD_OTA, "#upload-errors-grid .ag-row")
+    shoot(driver, out, "upload-errors", width, height)
+    driver.find_element("css selector", "#upload-status label:last-child").click()  # Final
+    drop_file(driver, folder, "ota_2022-01_fixed.csv", good, "#upload-preview-grid .ag-row")
+    driver.find_element("id", "upload-reason").send_keys("CSP N resubmitted December after the review")
+    time.sleep(0.5)
+    shoot(driver, out, "upload-preview", width, height)
+    history = f"/history?upload={upload_id}&dataset=ota_firmware&month=2020-01"
+    for name, path in (("history-upload", history),
+                       ("admin-thresholds", "/admin?tab=thresholds"), ("admin-audit", "/admin?tab=audit")):
+        driver.get(base + path)
+        wait_rendered(driver)
+        wait_for(driver, ".ag-row")
+        time.sleep(0.5)
+        shoot(driver, out, name, width, height)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--full-page", action="store_true", help="capture the whole page height too")
     parser.add_argument("--query", default="", help="query string for every page, e.g. month=2020-01")
-    parser.add_argument("--pages", default="", help="comma-separated paths (default: every page)")
+    parser.add_argument("--pages", default="", help="comma-separated paths, /login or 'scenes' (the tool "
+                        "pages at work) (default: all)")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -83,9 +178,21 @@ def main(argv=None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    from metrics import accounts
+
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/demo.db"})
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/demo.db", "SECRET_KEY": "screenshots-only"})
+        with app.server.extensions["opsg"].store.write() as conn:
+            accounts.add_user(conn, ADMIN, "admin", PASSWORD, actor="screenshots")
+            for name, role, disabled in USERS:
+                accounts.add_user(conn, name, role, PASSWORD, actor=ADMIN)
+                if disabled:
+                    accounts.set_disabled(conn, name, True, actor=ADMIN)
+            corrected = conn.exec_driver_sql("SELECT id FROM uploads WHERE filename = "
+                                             "'ota_firmware_resubmitted.csv'").scalar()
+        good = good_ota(app.server.extensions["opsg"].store, app.server.extensions["opsg"].catalog)
         port = free_port()
+        base = f"http://127.0.0.1:{port}"
         server = serve(app, port)
         pages = sorted(dash.page_registry.values(), key=lambda p: p["order"])
         wanted = [p for p in args.pages.split(",") if p]
@@ -93,27 +200,22 @@ def main(argv=None) -> int:
         try:
             for width, height in SIZES:
                 driver.set_window_size(width, height)
+                if not wanted or "/login" in wanted:
+                    driver.get(f"{base}/login")
+                    wait_for(driver, "#login-form")
+                    shoot(driver, out, "login", width, height)
+            sign_in(driver, base)
+            for width, height in SIZES:
+                driver.set_window_size(width, height)
                 for page in pages:
                     if wanted and page["path"] not in wanted:
                         continue
                     query = f"?{args.query}" if args.query else ""
-                    driver.get(f"http://127.0.0.1:{port}{page['path']}{query}")
+                    driver.get(f"{base}{page['path']}{query}")
                     wait_rendered(driver)
-                    name = page["path"].strip("/") or "overview"
-                    driver.execute_script("window.scrollTo(0, 0)")
-                    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
-                    if inner != [width, height]:  # size the viewport, not the window frame
-                        driver.set_window_size(2 * width - inner[0], 2 * height - inner[1])
-                        wait_rendered(driver)
-                    path = out / f"{name}-{width}x{height}.png"
-                    driver.save_screenshot(str(path))
-                    print(path)
-                    if args.full_page:
-                        full = driver.execute_script("return document.documentElement.scrollHeight")
-                        driver.set_window_size(width, full)
-                        wait_rendered(driver)
-                        driver.save_screenshot(str(out / f"{name}-{width}-full.png"))
-                        driver.set_window_size(width, height)
+                    shoot(driver, out, page["path"].strip("/") or "overview", width, height, args.full_page)
+                if not wanted or "scenes" in wanted:
+                    tool_scenes(driver, base, Path(tmp), out, width, height, corrected, good)
         finally:
             driver.quit()
             server.shutdown()

@@ -96,7 +96,7 @@ def set_threshold(conn: Connection, catalog: Catalog, *, metric: str, target, mi
     ``restate`` says the committee means to re-judge months already reported. A reason is required.
     """
     m = catalog.metric(metric)
-    reason = (reason or "").strip()
+    reason = str(reason or "").strip()
     if not reason:
         raise ValueError("give a reason for the change (it is kept in the audit trail)")
     effective_from = check_month(str(effective_from or "").strip(), "effective from")

@@ -70,7 +70,7 @@ def rollback(store: Store, catalog: Catalog, dataset: str, month: str, revision_
     Returns {"revision_id", "upload_id", "change"}. Raises ValueError when the reason is missing,
     the revision is not of this slice, or it is already the one in force.
     """
-    reason = (reason or "").strip()
+    reason = str(reason or "").strip()
     if not reason:
         raise ValueError("give a reason for the rollback (it is kept with the new revision)")
     if dataset not in catalog.datasets:

@@ -1,0 +1,156 @@
+"""What the upload page shows about an ingest report: every error, the preview of changes, the result.
+
+Pure functions of ``metrics.ingest.IngestReport`` (or its ``as_dict()``); all file content is shown
+as text in grid cells.
+"""
+from __future__ import annotations
+
+from dash import dcc, html
+
+from metrics.catalog import Catalog
+from metrics.months import month_label
+
+from .tools import badge, column, month_column, text_grid, wrap
+
+KIND_ORDER = ("added", "changed", "unchanged")
+KIND_TEXT = {"added": "Added", "changed": "Changed", "unchanged": "Unchanged"}
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "blank"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def example_text(example: dict) -> str:
+    """'North · succeeded: 104,184 → 104,484'."""
+    key = ", ".join(str(v) for v in example.get("key", {}).values())
+    change = f"{example['column']}: {_fmt(example['old'])} → {_fmt(example['new'])}"
+    return f"{key} · {change}" if key else change
+
+
+def row_changes(change: dict) -> str:
+    """'3 rows changed, 1 added' (or 'same figures', '47 new rows')."""
+    def rows(n: int) -> str:
+        return f"{n:,} row{'s' * (n != 1)}"
+    if change["kind"] == "added":
+        return f"{rows(change['rows'])}, all new"
+    if change["kind"] == "unchanged":
+        return "same figures"
+    parts = [(change["rows_changed"], "changed"), (change["rows_added"], "added"),
+             (change["rows_removed"], "removed")]
+    parts = [(n, verb) for n, verb in parts if n]
+    if not parts:
+        return "same figures, new status" if change.get("previous_status") != change["status"] else "same figures"
+    first = f"{rows(parts[0][0])} {parts[0][1]}"
+    return ", ".join([first, *(f"{n:,} {verb}" for n, verb in parts[1:])])
+
+
+def status_text(change: dict) -> str:
+    before, after = change.get("previous_status"), change["status"]
+    return f"{before} → {after}" if before and before != after else after
+
+
+def kind_counts(changes: list[dict]) -> dict[str, int]:
+    return {k: sum(c["kind"] == k for c in changes) for k in KIND_ORDER}
+
+
+def _notes(report: dict) -> list:
+    notes = [f"Sheet {s!r} ignored: it is not a dataset." for s in report.get("ignored_sheets", [])]
+    notes += list(report.get("warnings", []))
+    return [html.Ul([html.Li(n) for n in notes], className="feedback-notes")] if notes else []
+
+
+def errors_view(report: dict) -> html.Div:
+    """Every error at once, each pointing at its sheet, row, column and value."""
+    errors = report["errors"]
+    rows = [{"sheet": e["sheet"], "row": e["row"] if e["row"] is not None else "",
+             "column": e["column"] or "", "value": e["value"] if e["value"] is not None else "",
+             "message": e["message"]} for e in errors]
+    columns = [column("sheet", "Sheet", maxWidth=220), column("row", "Row", maxWidth=90, type="rightAligned"),
+               column("column", "Column", maxWidth=200), wrap("value", "Value", maxWidth=260),
+               wrap("message", "What is wrong", flex=3, minWidth=320)]
+    count = len(errors)
+    return html.Div([
+        html.Div([html.Span("✕", className="feedback-icon", **{"aria-hidden": "true"}),
+                  html.Div([html.Strong(f"{report['filename']}: {count} error{'s' * (count != 1)}"),
+                            html.Span(" — nothing was stored. Fix them in the file and drop it again.")])],
+                 className="feedback-head feedback-error", role="alert"),
+        *_notes(report),
+        text_grid("upload-errors-grid", columns, rows, max_height=520),
+    ], id="upload-errors", className="feedback")
+
+
+def changes_grid(grid_id: str, changes: list[dict], catalog: Catalog) -> html.Div:
+    """One row per (dataset, month): added, changed or unchanged, status, rows, and what changed
+    (a line per old → new example)."""
+    rows = [{"dataset": catalog.datasets[c["dataset"]].title if c["dataset"] in catalog.datasets
+             else c["dataset"], "month": c["month"], "kind": KIND_TEXT.get(c["kind"], c["kind"]),
+             "rows": c["rows"], "status": status_text(c),
+             "details": "\n".join([row_changes(c), *(example_text(x) for x in c.get("examples", []))])}
+            for c in changes]
+    kind_rules = {f"kind-cell kind-{k}": f"params.value == '{v}'" for k, v in KIND_TEXT.items()}
+    columns = [column("dataset", "Dataset", minWidth=150, maxWidth=210),
+               month_column("month", minWidth=110, maxWidth=130),
+               column("kind", "Change", minWidth=115, maxWidth=130, cellClassRules=kind_rules),
+               column("status", "Status", minWidth=170, maxWidth=200),
+               column("rows", "Rows", minWidth=80, maxWidth=100, type="rightAligned"),
+               wrap("details", "What changes (old → new)", flex=3, minWidth=280)]
+    return text_grid(grid_id, columns, rows, max_height=480)
+
+
+def preview_view(report: dict, catalog: Catalog) -> html.Div:
+    """What Confirm would do, per dataset and month: added, changed (old → new examples), unchanged."""
+    changes = report["changes"]
+    counts = kind_counts(changes)
+    summary = [badge(k, f"{n} {KIND_TEXT[k].lower()}") for k, n in counts.items() if n]
+    if report["outcome"] == "unchanged":
+        head = "Nothing would change: these figures are already stored exactly."
+    else:
+        head = "The file is valid. Nothing is stored until you confirm."
+    return html.Div([
+        html.Div([html.Span("✓", className="feedback-icon", **{"aria-hidden": "true"}),
+                  html.Div([html.Strong(report["filename"]), html.Span(f" — {head}")]),
+                  html.Div(summary, className="feedback-counts", id="upload-preview-counts")],
+                 className="feedback-head feedback-ok", role="status"),
+        *_notes(report),
+        html.P("Month slices in this file (an upload replaces each month it contains; the figures it "
+               "replaces stay in History):", className="feedback-lead"),
+        changes_grid("upload-preview-grid", changes, catalog),
+    ], id="upload-preview", className="feedback")
+
+
+def result_view(report: dict, catalog: Catalog) -> html.Div:
+    """After Confirm: what was stored, with links to see it."""
+    if report["outcome"] == "rejected":
+        return errors_view(report)
+    counts = kind_counts(report["changes"])
+    stored = [c for c in report["changes"] if c["kind"] != "unchanged"]
+    months = sorted({c["month"] for c in stored if c["dataset"] != "annotations"})
+    upload_id = report.get("upload_id")
+    if report["outcome"] == "unchanged":
+        text = f"Nothing changed: these figures were already stored (recorded as upload #{upload_id})."
+    else:
+        parts = ", ".join(f"{n} {KIND_TEXT[k].lower()}" for k, n in counts.items() if n)
+        text = f"Stored as upload #{upload_id}: {parts} month slice(s)."
+    links = [dcc.Link(f"See the overview for {month_label(months[-1])}", href=f"/?month={months[-1]}",
+                      className="btn btn-primary", id="upload-see-overview")] if months else []
+    links.append(dcc.Link("See this upload in History", href=f"/history?upload={upload_id}",
+                          className="btn btn-outline-secondary", id="upload-see-history"))
+    return html.Div([
+        html.Div([html.Span("✓", className="feedback-icon", **{"aria-hidden": "true"}),
+                  html.Div([html.Strong(report["filename"]), html.Span(f" — {text}")])],
+                 className="feedback-head feedback-done", role="status", id="upload-done"),
+        changes_grid("upload-result-grid", report["changes"], catalog),
+        html.Div(links, className="feedback-actions"),
+    ], id="upload-result", className="feedback")
+
+
+def message_view(text: str, tone: str = "error") -> html.Div:
+    return html.Div(html.Div([html.Span("!" if tone == "error" else "i", className="feedback-icon"),
+                              html.Div(text)], className=f"feedback-head feedback-{tone}", role="alert"),
+                    className="feedback", id="upload-message")

@@ -1,0 +1,207 @@
+"""Signing in and out: flask-login sessions, the /login and /logout pages, throttling, idle expiry,
+the sign-in gate in front of every read, and the first administrator.
+
+``install(app)`` wires it into a Dash app. Every request except the public ones below needs a
+signed-in user, an API token, or PUBLIC_READ; what a request may change is checked by the route or
+callback that changes it (``dashboard.auth``).
+"""
+from __future__ import annotations
+
+import sys
+import time
+from urllib.parse import urlencode, urlsplit
+
+from dash import dcc, html
+from flask import Blueprint, g, jsonify, redirect, render_template, request, session
+from flask_login import LoginManager, UserMixin, login_user, logout_user
+from flask_login import current_user as session_user
+
+from metrics import accounts, throttle
+from metrics.store import audit
+
+from .auth import current_user
+from .context import get_context
+from .security import csrf_token
+
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/api/v1/health", "/api/v1/openapi.json", "/_favicon.ico"})
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/")
+SEEN_RESOLUTION = 60  # seconds: refresh the session's last-seen stamp at most this often
+
+bp = Blueprint("login", __name__, template_folder="templates")
+
+
+class SessionUser(UserMixin):
+    """flask-login's user: wraps the account, looked up afresh on every request."""
+
+    def __init__(self, user: accounts.User):
+        self.user = user
+        self.id = str(user.id)
+
+
+def _load_user(user_id: str):
+    try:
+        uid = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    with get_context().store.read() as conn:
+        user = accounts.get_user_by_id(conn, uid)
+    return SessionUser(user) if user else None
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: a path on this site only (no open redirect)."""
+    value = (value or "").strip()
+    parts = urlsplit(value)
+    if (not value.startswith("/") or value.startswith("//") or "\\" in value or parts.scheme
+            or parts.netloc or parts.path in ("/login", "/logout")):
+        return "/"
+    return value
+
+
+def _client_ip() -> str:
+    return (request.remote_addr or "unknown")[:45]
+
+
+def _render(status: int = 200, **page):
+    ctx = get_context()
+    page.setdefault("mode", "login")
+    return render_template(
+        "login.html", csrf_token=csrf_token(), next=safe_next(request.values.get("next")),
+        classification=str(ctx.settings.get("CLASSIFICATION") or "").strip(),
+        public_read=bool(ctx.settings.get("PUBLIC_READ")),
+        idle_minutes=int(ctx.settings["SESSION_IDLE_MINUTES"]), **page), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        if session_user.is_authenticated:
+            return redirect(safe_next(request.args.get("next")))
+        notice = ("You were signed out after a period without activity. Sign in again to carry on."
+                  if request.args.get("expired") else
+                  "You have signed out." if request.args.get("signed_out") else None)
+        return _render(notice=notice)
+    name = request.form.get("username", "").strip()[:80]
+    password = request.form.get("password", "")
+    if not name or not password:
+        return _render(400, error="Enter your user name and password.", username=name)
+    ctx, ip = get_context(), _client_ip()
+    limits = throttle.Limits.from_settings(ctx.settings)
+    with ctx.store.write() as conn:
+        attempt, lock = throttle.begin(conn, name, ip, limits)
+        if lock:
+            audit(conn, "anonymous", "sign_in_locked", name, ip=ip, scope=lock.scope,
+                  until=lock.until.isoformat(timespec="seconds"))
+    if lock:
+        who = "this user name" if lock.scope == "user" else "your network address"
+        minutes = lock.minutes_left()
+        return _render(429, username=name, error=(
+            f"Too many failed sign-ins for {who}. Try again in {minutes} minute{'s' * (minutes != 1)}, "
+            "or ask your administrator."))
+    with ctx.store.read() as conn:
+        user, why = accounts.check_credentials(conn, name, password)
+    with ctx.store.write() as conn:
+        throttle.finish(conn, attempt, user is not None)
+        if user is None:
+            audit(conn, "anonymous", "sign_in_failed", name, ip=ip, reason=why)
+        else:
+            audit(conn, user.name, "sign_in", user.name, ip=ip)
+    if user is None:
+        return _render(401, username=name,
+                       error="That user name and password do not match an active account.")
+    session.clear()  # a fresh session (and CSRF token) for the signed-in user
+    login_user(SessionUser(user))
+    session["seen"] = time.time()
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    if not session_user.is_authenticated:
+        return redirect("/login")
+    if request.method == "GET":  # signing out changes state: confirm with a POST form
+        return _render(mode="logout", user=session_user.user)
+    with get_context().store.write() as conn:
+        audit(conn, session_user.user.name, "sign_out", session_user.user.name, ip=_client_ip())
+    logout_user()
+    session.clear()
+    return redirect("/login?signed_out=1")
+
+
+def _expire_idle():
+    """End a signed-in session that has been idle longer than SESSION_IDLE_MINUTES.
+
+    The last-seen time is inside the signed session cookie, so an old copy of the cookie is just
+    as expired: it cannot be replayed later.
+    """
+    if "_user_id" not in session:
+        return None
+    now, seen = time.time(), float(session.get("seen") or 0)
+    if now - seen > 60 * int(get_context().settings["SESSION_IDLE_MINUTES"]):
+        user = _load_user(session.get("_user_id"))
+        logout_user()
+        session.clear()
+        g.session_expired = True
+        if user is not None:
+            with get_context().store.write() as conn:
+                audit(conn, user.user.name, "session_expired", user.user.name,
+                      idle_minutes=round((now - seen) / 60))
+    elif now - seen > SEEN_RESOLUTION:
+        session["seen"] = now
+    return None
+
+
+def _gate():
+    """Reads need a signed-in user, an API token or PUBLIC_READ; sign-in pages and assets don't."""
+    path = request.path
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        return None
+    if current_user() is not None or get_context().settings.get("PUBLIC_READ"):
+        return None
+    if path.startswith(("/api/", "/_dash", "/_reload", "/downloads/")):
+        return jsonify(error="sign in, or send an API token (Authorization: Bearer TOKEN)"), 401
+    query = {"next": request.full_path.rstrip("?")}
+    if g.get("session_expired"):
+        query["expired"] = "1"
+    return redirect("/login?" + urlencode(query))
+
+
+def create_first_admin(store) -> None:
+    """On the first start (no users at all), add ``admin`` and print its password once to stderr."""
+    with store.write() as conn:
+        password = accounts.ensure_first_admin(conn)
+    if password:
+        line = "=" * 72
+        print(f"\n{line}\nOPSG: created the first administrator account (shown once only).\n"
+              f"    user name: {accounts.FIRST_ADMIN}\n    password:  {password}\n"
+              "Sign in at /login, add a named account for each person on the Admin page,\n"
+              f"and keep or disable this one.\n{line}\n", file=sys.stderr, flush=True)
+
+
+def install(app) -> None:
+    """Sessions, the sign-in routes and the gate on ``app``'s server; the first admin if needed."""
+    server = app.server
+    manager = LoginManager()
+    manager.init_app(server)
+    manager.user_loader(_load_user)
+    server.register_blueprint(bp)
+    server.before_request(_expire_idle)
+    server.before_request(_gate)
+    create_first_admin(server.extensions["opsg"].store)
+
+
+def account_menu() -> html.Div:
+    """The header's right-hand side: who is signed in, their role, and Sign out (or Sign in)."""
+    user = current_user()
+    if user is None:
+        return html.Div(html.A("Sign in", href="/login", className="btn btn-sm btn-light"),
+                        className="account-menu", id="account-menu")
+    return html.Div([
+        html.Span([html.Span(user.name, className="account-name"),
+                   html.Span(user.role.capitalize(), className=f"role-chip role-{user.role}")],
+                  className="account-who", title=f"Signed in as {user.name} ({user.role})"),
+        html.Form([dcc.Input(type="hidden", name="csrf_token", value=csrf_token()),
+                   html.Button("Sign out", type="submit", className="btn btn-sm btn-outline-light",
+                               id="account-sign-out")],
+                  action="/logout", method="POST", className="account-form"),
+    ], className="account-menu", id="account-menu")
