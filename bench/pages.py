@@ -136,7 +136,8 @@ def main(argv=None) -> int:
         with ctx.store.read() as conn:
             month = latest_month(conn)
         start = add_months(month, -23)
-        pages = sorted(dash.page_registry.values(), key=lambda p: p["order"])
+        pages = sorted((p for p in dash.page_registry.values() if p["path"] in READS),  # figure pages
+                       key=lambda p: p["order"])
         header = (f"{'page':18} {'warm ms':>8} {'cold ms':>8} {'base ms':>8} {'warm x':>7} {'cold x':>7} "
                   f"{'resp KiB':>9} {'fig KiB':>8}")
         print(header)

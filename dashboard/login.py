@@ -141,6 +141,7 @@ def _expire_idle():
         user = _load_user(session.get("_user_id"))
         logout_user()
         session.clear()
+        session["expired"] = True  # so the sign-in page can say why, even after a reload
         g.session_expired = True
         if user is not None:
             with get_context().store.write() as conn:
@@ -161,7 +162,7 @@ def _gate():
     if path.startswith(("/api/", "/_dash", "/_reload", "/downloads/")):
         return jsonify(error="sign in, or send an API token (Authorization: Bearer TOKEN)"), 401
     query = {"next": request.full_path.rstrip("?")}
-    if g.get("session_expired"):
+    if session.pop("expired", None) or g.get("session_expired"):
         query["expired"] = "1"
     return redirect("/login?" + urlencode(query))
 

@@ -59,16 +59,20 @@ def threshold_rows(rows: list[dict], catalog: Catalog) -> list[dict]:
                     "applies": r["value"] if r["value"] else "Every value",
                     "target": f"{sign} {_limit(r['target'], unit, decimals)}",
                     "minimum": f"{sign} {_limit(r['minimum'], unit, decimals)}",
-                    "effective_from": r["effective_from"], "set_by": r["set_by"],
-                    "set_at": r["set_at"] or "", "reason": r["reason"] or ""})
+                    "effective_from": r["effective_from"],
+                    "set_by": f"{r['set_by']} · {r['set_at']}" if r["set_at"] else r["set_by"],
+                    "reason": r["reason"] or ""})
     return out
 
 
 def thresholds_grid(rows: list[dict], catalog: Catalog) -> html.Div:
-    columns = [column("metric", "Metric", minWidth=200), column("applies", "Applies to", maxWidth=160),
-               column("target", "Target", maxWidth=130), column("minimum", "Minimum", maxWidth=130),
-               month_column("effective_from", "From", maxWidth=120), column("set_by", "Set by", maxWidth=170),
-               column("set_at", "When (UTC)", maxWidth=170), wrap("reason", "Reason", minWidth=200, flex=2)]
+    columns = [column("metric", "Metric", minWidth=170, tooltipField="metric"),
+               column("applies", "Applies to", minWidth=140, maxWidth=170),
+               column("target", "Target", minWidth=136, maxWidth=150),
+               column("minimum", "Minimum", minWidth=136, maxWidth=150),
+               month_column("effective_from", "From", minWidth=96, maxWidth=120),
+               column("set_by", "Set by (UTC)", minWidth=150, maxWidth=260, tooltipField="set_by"),
+               wrap("reason", "Reason", minWidth=150, flex=2)]
     return text_grid("admin-thresholds-grid", columns, threshold_rows(rows, catalog), max_height=560)
 
 

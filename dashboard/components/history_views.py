@@ -17,6 +17,13 @@ from .upload_views import KIND_TEXT, changes_grid, example_text, row_changes
 
 SOURCE_LABELS = {"web": "Upload page", "api": "API", "cli": "Command line", "inbox": "Inbox folder",
                  "demo": "Demo loader", "rollback": "Rollback"}
+SHORT_SOURCES = {"web": "Web", "cli": "CLI", "inbox": "Inbox", "demo": "Demo"}
+
+
+def when(iso: str) -> str:
+    """'2026-11-28T12:10:05' -> '28 Nov 2026 12:10' (UTC)."""
+    from datetime import datetime
+    return datetime.fromisoformat(iso).strftime("%-d %b %Y %H:%M")
 
 
 def history_href(**state) -> str:
@@ -27,18 +34,18 @@ def history_href(**state) -> str:
 def attempts_grid(rows: list[dict]) -> html.Div:
     outcome_rules = {f"outcome-cell outcome-{k}": f"params.value == '{k.capitalize()}'"
                      for k in ("accepted", "unchanged", "rejected")}
-    data = [{**r, "when": r["uploaded_at"].replace("T", " "), "source": SOURCE_LABELS.get(r["source"], r["source"]),
-             "outcome": r["outcome"].capitalize(), "sha": r["sha256"][:12] + "…",
+    data = [{**r, "when": when(r["uploaded_at"]), "source": SHORT_SOURCES.get(r["source"], SOURCE_LABELS.get(
+             r["source"], r["source"])), "outcome": r["outcome"].capitalize(), "sha": r["sha256"][:10] + "…",
              "reason": r.get("reason") or ""} for r in rows]
-    columns = [column("id", "#", maxWidth=80, type="rightAligned", sort="desc"),
-               column("when", "When (UTC)", minWidth=170, maxWidth=190),
-               column("uploaded_by", "Who", maxWidth=150),
-               column("filename", "File", minWidth=200, tooltipField="filename"),
-               column("source", "How", maxWidth=150), column("status", "Figures", maxWidth=120),
-               column("outcome", "Outcome", maxWidth=130, cellClassRules=outcome_rules),
-               column("did", "What it did", minWidth=150),
-               column("sha", "SHA-256", maxWidth=150, tooltipField="sha256", cellClass="mono"),
-               column("reason", "Reason", minWidth=200, flex=2, tooltipField="reason")]
+    columns = [column("id", "#", minWidth=64, maxWidth=80, type="rightAligned", sort="desc"),
+               column("when", "When (UTC)", minWidth=176, maxWidth=190),
+               column("uploaded_by", "Who", minWidth=110, maxWidth=160, tooltipField="uploaded_by"),
+               column("filename", "File", minWidth=170, tooltipField="filename"),
+               column("source", "How", minWidth=84, maxWidth=110), column("status", "Figures", minWidth=118, maxWidth=130),
+               column("outcome", "Outcome", minWidth=112, maxWidth=130, cellClassRules=outcome_rules),
+               column("did", "What it did", minWidth=112, maxWidth=170),
+               column("sha", "SHA-256", minWidth=124, maxWidth=140, tooltipField="sha256", cellClass="mono"),
+               column("reason", "Reason", minWidth=130, flex=2, tooltipField="reason")]
     return text_grid("history-uploads-grid", columns, data, max_height=430, selectable=True,
                      pagination=len(data) > 200, paginationPageSize=200)
 
@@ -54,7 +61,7 @@ def upload_detail(found: dict | None, upload_id, catalog: Catalog) -> html.Secti
         return html.Section(body, className="panel tool-panel", id="history-upload-detail")
     summary = found["summary"]
     facts = html.Dl([
-        _fact("When", found["uploaded_at"].replace("T", " ") + " UTC"), _fact("Who", found["uploaded_by"]),
+        _fact("When", when(found["uploaded_at"]) + " UTC"), _fact("Who", found["uploaded_by"]),
         _fact("How", SOURCE_LABELS.get(found["source"], found["source"])),
         _fact("Figures", found["status"]), _fact("Size", f"{found['size_bytes']:,} bytes"),
         _fact("SHA-256", html.Code(found["sha256"], className="sha")),

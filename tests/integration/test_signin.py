@@ -121,7 +121,8 @@ def test_acc016_an_idle_session_ends(app):
     assert sign_in(client, "alice").status_code == 302
     with client.session_transaction() as session:
         session["seen"] = time.time() - 31 * 60
-    response = client.get("/history")
+    assert client.get("/_dash-layout").status_code == 401  # e.g. a callback from the open page ...
+    response = client.get("/history")  # ... then the page reloads: sign in again, and why
     assert response.status_code == 302 and "expired=1" in response.location
     assert client.post("/_dash-update-component", json={}).status_code in (400, 401)
     assert client.get("/_dash-layout").status_code == 401

@@ -143,6 +143,10 @@ def test_his010_an_administrator_rolls_back_a_month(dash_duo, make_app):
     assert "The resubmission was sent in error" in cards[0].text and "secas" in cards[0].text
     rolled_back = north_january()
     assert rolled_back[3] == corrected[3] - 300 and rolled_back[4] == "provisional"
+    click(dash_duo, dash_duo.find_element("#account-sign-out"))  # the header's Sign out
+    dash_duo.wait_for_contains_text("#login-notice", "You have signed out", timeout=20)
+    dash_duo.driver.get(dash_duo.server.url + "/history")
+    dash_duo.wait_for_element("#login-form", timeout=20)
     assert dash_duo.get_logs() == []
 
 
