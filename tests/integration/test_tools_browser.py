@@ -171,7 +171,7 @@ def test_sec020_uploaded_text_is_shown_as_text_on_upload_and_history(dash_duo, m
     hostile_history(app)
     workbook = xlsx_bytes({
         "ch_exceptions": [["month", "csp_region", "exception_type", "count"], ["2021-11", "North", IMG, 6]],
-        "aged_incidents": [["month", "reason", "count", "assigned_to"], ["2021-11", SCRIPT, 4, IMG]],
+        "aged_incidents": [["month", "reason", "count", "assigned_to"], ["2021-11", SCRIPT, 5, LINK]],
         "smets1_migration": [["month", "device_model", "migrated", "failed"], ["2021-11", IMG, 11, 1]],
         "annotations": [["date", "title", "detail"], ["2021-11-15", IMG, LINK]],
     })
@@ -189,7 +189,10 @@ def test_sec020_uploaded_text_is_shown_as_text_on_upload_and_history(dash_duo, m
     drop(dash_duo, hostile_name)
     dash_duo.wait_for_element("#upload-preview-grid .ag-row", timeout=30)
     preview = grid_text(dash_duo, "#upload-preview-grid") + dash_duo.find_element("#upload-preview").text
-    for text in (IMG, SCRIPT, LINK):
+    for text in (f"{IMG} · count: 5 → 6",  # exception_type
+                 f"{SCRIPT}, {LINK} · count: 4 → 5",  # reason, assigned_to
+                 f"{IMG} · migrated: 10 → 11",  # device_model
+                 f"2021-11-15, {IMG} · detail: {SCRIPT} → {LINK}"):  # annotation title and detail
         assert text in preview, text
     dash_duo.find_element("#upload-reason").send_keys(f"{SCRIPT} corrected")
     confirm = dash_duo.find_element("#upload-confirm")
