@@ -1,4 +1,4 @@
-"""The catalog: datasets, columns, metrics, thresholds, families and agenda, read from TOML.
+"""The catalog: datasets, columns, metrics, thresholds, families, agenda and goals, read from TOML.
 
 The catalog is data (``data/catalog.toml``). ``load_catalog`` validates it and raises
 ``CatalogError`` naming the entry at fault, so a broken edit stops the program at start.
@@ -155,6 +155,18 @@ class AgendaItem:
 
 
 @dataclass(frozen=True)
+class Goal:
+    """A value a metric (or one dimension value of it) should reach by a month (``[[goals]]``)."""
+    metric: str
+    target: float
+    set_in: str  # YYYY-MM: the month whose figure the trajectory starts from
+    by: str  # YYYY-MM: the month the target should be reached in
+    label: str
+    dimension: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
 class Catalog:
     dimensions: dict[str, Dimension]
     columns: dict[str, Column]
@@ -163,6 +175,7 @@ class Catalog:
     thresholds: tuple[Threshold, ...]
     families: tuple[Family, ...]
     agenda: tuple[AgendaItem, ...]
+    goals: tuple[Goal, ...] = ()
 
     def metric(self, metric_id: str) -> Metric:
         try:
@@ -187,9 +200,9 @@ def _require(entry: str, table: dict, key: str, kind=None):
     return value
 
 
-def _month(entry: str, text) -> str:
+def _month(entry: str, text, key: str = "effective_from") -> str:
     if not isinstance(text, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        raise CatalogError(f"catalog: {entry}: effective_from {text!r} is not a month YYYY-MM")
+        raise CatalogError(f"catalog: {entry}: {key} {text!r} is not a month YYYY-MM")
     return text
 
 
@@ -334,6 +347,30 @@ def _threshold(index: int, raw: dict, metrics: dict[str, Metric], dimensions) ->
                      _month(entry, raw.get("effective_from")), dimension, value)
 
 
+def _goal(index: int, raw: dict, metrics: dict[str, Metric], dimensions) -> Goal:
+    entry = f"goals[{index}] (metric {raw.get('metric', '?')})"
+    metric_id = _require(entry, raw, "metric", str)
+    if metric_id not in metrics:
+        raise CatalogError(f"catalog: {entry}: unknown metric {metric_id!r}")
+    target = _require(entry, raw, "target")
+    if not isinstance(target, (int, float)) or isinstance(target, bool):
+        raise CatalogError(f"catalog: {entry}: target must be a number")
+    set_in, by = (_month(entry, raw.get(k), k) for k in ("set_in", "by"))
+    if by <= set_in:
+        raise CatalogError(f"catalog: {entry}: by ({by}) must be after set_in ({set_in})")
+    dimension, value = raw.get("dimension"), raw.get("value")
+    if (dimension is None) != (value is None):
+        raise CatalogError(f"catalog: {entry}: give both dimension and value, or neither")
+    if dimension is not None:
+        if dimension not in metrics[metric_id].dimensions:
+            raise CatalogError(f"catalog: {entry}: {dimension!r} is not a dimension of {metric_id}")
+        value = dimensions[dimension].canonical(str(value))
+        if value is None:
+            raise CatalogError(f"catalog: {entry}: {raw['value']!r} is not a value of {dimension}")
+    return Goal(metric_id, float(target), set_in, by, _require(entry, raw, "label", str),
+                dimension, value)
+
+
 def parse_catalog(raw: dict) -> Catalog:
     """Build and validate a Catalog from the parsed TOML mapping."""
     dimensions = {n: _dimension(n, d) for n, d in raw.get("dimensions", {}).items()}
@@ -363,7 +400,8 @@ def parse_catalog(raw: dict) -> Catalog:
                 raise CatalogError(f"catalog: {entry}: unknown metric {mid!r}")
         agenda.append(AgendaItem(_require(entry, a, "id", str), _require(entry, a, "title", str),
                                  tuple(a.get("metrics", ())), dict(a.get("filter", {}))))
-    return Catalog(dimensions, columns, datasets, metrics, thresholds, families, tuple(agenda))
+    goals = tuple(_goal(i, g, metrics, dimensions) for i, g in enumerate(raw.get("goals", ())))
+    return Catalog(dimensions, columns, datasets, metrics, thresholds, families, tuple(agenda), goals)
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
