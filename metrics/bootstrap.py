@@ -28,7 +28,8 @@ def load_demo(store: Store, catalog: Catalog) -> list:
 
     Each dataset arrives as one CSV of final figures except its latest month, which follows as a
     provisional upload; the January 2020 OTA figures are first sent wrong and then corrected, so
-    the history shows a revision with its reason.
+    the history shows a revision with its reason. The action log gets the actions recorded in the
+    public OPSG_29 minutes (labelled as such).
     """
     from .demo import DEMO_LABEL, demo_tables
 
@@ -57,6 +58,10 @@ def load_demo(store: Store, catalog: Catalog) -> list:
             reports.append(send(name, history, "final"))
         reports.append(send(name, table[table["month"] == latest], "provisional",
                             filename=f"{name}_{latest}.csv"))
+    from .actions import seed_opsg29  # the real actions from the public OPSG_29 minutes
+
+    with store.write() as conn:
+        seed_opsg29(conn, catalog)
     return reports
 
 

@@ -163,6 +163,32 @@ def cmd_users(args) -> int:
     return EXIT_OK
 
 
+def cmd_actions(args) -> int:
+    from .actions import import_actions
+
+    store, catalog, settings = _store_and_catalog(args)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{path}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    limit = int(settings["MAX_UPLOAD_BYTES"])
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    report = import_actions(store, catalog, data, path.name, actor=args.user, dry_run=args.dry_run,
+                            max_bytes=limit)
+    if args.json:
+        print(json.dumps({"outcome": report.outcome, "added": report.added, "updated": report.updated,
+                          "unchanged": report.unchanged, "errors": [e.as_dict() for e in report.errors]},
+                         indent=1))
+    else:
+        for error in report.errors:
+            print(error, file=sys.stderr)
+        for column in report.ignored_columns:
+            print(f"note: column {column!r} ignored")
+        print(("dry run: " if args.dry_run and report.outcome != "rejected" else "") + report.message)
+    return EXIT_REJECTED if report.outcome == "rejected" else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m metrics",
                                      description="OPSG service metrics: ingest, templates, export, "
@@ -207,6 +233,17 @@ def build_parser() -> argparse.ArgumentParser:
                                          "backup); one process runs them, others stand by")
     p.add_argument("--once", action="store_true", help="run every job once now and exit")
     p.set_defaults(func=cmd_scheduler)
+
+    p = sub.add_parser("actions", help="the OPSG action log")
+    acts = p.add_subparsers(dest="actions_command", required=True, metavar="ACTION")
+    a = acts.add_parser("import", help="validate a CSV or XLSX action log and add or update its "
+                                       "actions (nothing is written if any row is wrong)")
+    a.add_argument("file", help="columns as the minutes: Action ID, Action, Owner, Date Raised, "
+                                "Last Target Date, Revised Target Date, Status [, Metrics, Month, Notes]")
+    a.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    a.add_argument("--user", default="cli", help="recorded as who made the change (default cli)")
+    a.add_argument("--json", action="store_true", help="print the outcome (and errors) as JSON")
+    p.set_defaults(func=cmd_actions)
 
     p = sub.add_parser("users", help="manage users and API tokens")
     us = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")

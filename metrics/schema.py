@@ -173,3 +173,59 @@ login_attempts = Table(
     Index("ix_login_attempts_name_at", "user_name", "at"),
     Index("ix_login_attempts_ip_at", "ip", "at"),
 )
+
+# The OPSG action log (metrics/actions.py). ``actions`` holds each action as it stands; every
+# change (added, edited, revised date, closed, reopened, imported) is also kept in
+# ``action_revisions`` with the fields it changed, so the history of revised target dates survives.
+# Dates are YYYY-MM-DD text, as written in the minutes (no time of day, no time zone).
+actions = Table(
+    "actions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ref", String(20), nullable=False, unique=True),  # "OPSG 29/01"
+    Column("text", Text, nullable=False),
+    Column("owner", String(80), nullable=False),
+    Column("raised_on", String(10), nullable=False),
+    Column("target_on", String(10), nullable=False),  # the last target date agreed
+    Column("revised_on", String(10)),  # a revised target date, when one was set
+    Column("status", String(8), nullable=False),  # open | closed
+    Column("closed_on", String(10)),
+    Column("month", String(7)),  # the reporting month whose figures it arose from
+    Column("metrics", Text, nullable=False, server_default=""),  # space-separated metric ids
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("source", String(200), nullable=False, server_default=""),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(80), nullable=False),
+    Index("ix_actions_status_owner", "status", "owner"),
+)
+
+action_revisions = Table(
+    "action_revisions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("action_id", Integer, ForeignKey("actions.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("kind", String(12), nullable=False),  # added | edited | closed | reopened | imported
+    Column("changes", Text, nullable=False, server_default="{}"),  # JSON {field: [old, new]}
+    Column("reason", Text),
+)
+
+# The chair's RAG for one cell (metric, headline dimension value or '' for the total, month),
+# with a justification. Never deleted: replacing or withdrawing one sets withdrawn_at, so at most
+# one per cell is in force (partial unique index) and every earlier one stays readable.
+rag_overrides = Table(
+    "rag_overrides", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("metric", String(60), nullable=False),
+    Column("dimension", String(40), nullable=False, server_default=""),
+    Column("value", String(120), nullable=False, server_default=""),
+    Column("month", String(7), nullable=False),
+    Column("rag", String(8), nullable=False),
+    Column("computed_rag", String(8), nullable=False),  # the judgement it replaced, when set
+    Column("justification", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("withdrawn_at", DateTime),
+    Column("withdrawn_by", String(80)),
+    Index("ux_rag_overrides_current", "metric", "value", "month", unique=True,
+          sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),
+)
