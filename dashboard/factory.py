@@ -9,7 +9,7 @@ import plotly.io as pio
 from metrics.bootstrap import prepare
 from metrics.settings import load_settings
 
-from . import login, request_log, security
+from . import login, pack_route, request_log, security
 from .api import api
 from .context import AppContext, attach
 from .downloads import downloads
@@ -41,4 +41,5 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
 
     app.layout = frame
     register_callbacks(app)
+    pack_route.install(app)  # /meeting/pack.pdf and /meeting/freeze
     return app

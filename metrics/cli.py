@@ -163,6 +163,31 @@ def cmd_users(args) -> int:
     return EXIT_OK
 
 
+def cmd_pack(args) -> int:
+    from .months import check_month, parse_as_of
+    from .queries import latest_month
+
+    store, catalog, settings = _store_and_catalog(args)
+    as_of = parse_as_of(args.as_of)
+    if args.month:
+        check_month(args.month)
+    with store.read() as conn:
+        month = args.month or latest_month(conn, as_of)
+    if month is None:
+        print("no figures have been uploaded yet", file=sys.stderr)
+        return EXIT_REJECTED
+    # The pack's charts are the meeting slides' figures, drawn by the dashboard's builders.
+    from dashboard.pack_route import build_pack
+
+    pdf, facts = build_pack(store, catalog, settings, month, as_of)
+    out = Path(args.output or f"opsg-meeting-pack-{month}.pdf")
+    out.write_bytes(pdf)
+    if args.html:
+        Path(args.html).write_text(facts["html"], encoding="utf-8")
+    print(f"wrote {out}: {facts['pages']} pages ({facts['charts']} charts) in {facts['seconds']} s")
+    return EXIT_OK
+
+
 def cmd_actions(args) -> int:
     from .actions import import_actions
 
@@ -233,6 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
                                          "backup); one process runs them, others stand by")
     p.add_argument("--once", action="store_true", help="run every job once now and exit")
     p.set_defaults(func=cmd_scheduler)
+
+    p = sub.add_parser("pack", help="write the meeting pack PDF: a cover, then a page per agenda item")
+    p.add_argument("--month", help="the reporting month YYYY-MM (default: the latest with figures)")
+    p.add_argument("--as-of", help="the figures in force then (YYYY-MM-DD or ISO timestamp): the "
+                                   "moment the papers went out")
+    p.add_argument("-o", "--output", help="file to write (default opsg-meeting-pack-MONTH.pdf)")
+    p.add_argument("--html", metavar="FILE", help="also write the print HTML the PDF was made from")
+    p.set_defaults(func=cmd_pack)
 
     p = sub.add_parser("actions", help="the OPSG action log")
     acts = p.add_subparsers(dest="actions_command", required=True, metavar="ACTION")

@@ -11,9 +11,11 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
+from datetime import date
 
 from dash.development.base_component import Component
 
+from metrics import actions, overrides
 from metrics.queries import data_version
 
 from ..context import get_context
@@ -54,14 +56,29 @@ def remember(key: tuple, compute):
     return value
 
 
-def cached_layout(layout):
-    """Decorate a page's ``layout(**query)``: render once per (query, data version)."""
+def version_of(conn, records: bool = False) -> tuple:
+    """The data version; with ``records``, also the action log's and the overrides' versions, and
+    the day (overdue flags turn over at midnight)."""
+    version = data_version(conn)
+    if records:
+        version += (*actions.log_version(conn), *overrides.log_version(conn), date.today().isoformat())
+    return version
+
+
+def cached_layout(layout=None, *, records: bool = False):
+    """Decorate a page's ``layout(**query)``: render once per (query, data version).
+
+    ``@cached_layout(records=True)``: the page also shows the committee's records (actions, the
+    chair's RAG overrides), so their versions join the key.
+    """
+    if layout is None:
+        return functools.partial(cached_layout, records=records)
 
     @functools.wraps(layout)
     def wrapper(**query):
         context = get_context()
         with context.store.read() as conn:
-            version = data_version(conn)
+            version = version_of(conn, records)
         key = (context.store.url, layout.__module__,
                tuple(sorted((k, _freeze(v)) for k, v in query.items())), version)
         return remember(key, lambda: plain(layout(**query)))

@@ -18,6 +18,17 @@ def rag_badge(rag: str, size: str = "") -> html.Span:
                      className=f"rag-badge rag-{rag} {size}".strip(), title=theme.rag_label(rag))
 
 
+def override_mark(entry: dict, size: str = "rag-badge-sm") -> html.Span | None:
+    """The chair's RAG beside the computed one: 'Chair: ! Amber · computed Red', with the reason
+    written out (a title would need hovering)."""
+    override = entry.get("override")
+    if not override:
+        return None
+    return html.Span([html.Span("Chair:", className="override-label"), rag_badge(override["rag"], size),
+                      html.Span(f"computed {theme.rag_label(entry['rag'])}", className="override-computed")],
+                     className="override-mark")
+
+
 def status_chip(status: str | None) -> html.Span:
     status = status or "missing"
     return html.Span([html.Span(theme.STATUS_ICONS.get(status, "○"), **{"aria-hidden": "true"}),
@@ -63,5 +74,5 @@ def rag_count_summary(entries: list[dict]) -> html.Div:
                     className="rag-counts")
 
 
-__all__ = ["rag_badge", "status_chip", "change_text", "not_green_text", "value_text",
+__all__ = ["rag_badge", "override_mark", "status_chip", "change_text", "not_green_text", "value_text",
            "rag_count_summary", "GREEN"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
+from metrics import actions, overrides
 from metrics.months import month_label
 from metrics.narrative import sentence
 from metrics.queries import completeness
@@ -15,7 +16,7 @@ from dashboard.components import empty_state, page_header, rag_badge, sparkline,
 from dashboard.components.cards import limits_text
 from dashboard.components.cache import cached_layout
 from dashboard.components.data import resolve_view
-from dashboard.components.rag import change_text, not_green_text, value_text
+from dashboard.components.rag import change_text, not_green_text, override_mark, value_text
 from dashboard.context import get_context
 from dashboard.layout import page
 
@@ -24,7 +25,7 @@ dash.register_page(__name__, path="/", name="Overview", order=0, title="OPSG ser
 RANK = {rag: i for i, rag in enumerate(theme.RAG_ORDER)}
 
 
-@cached_layout
+@cached_layout(records=True)
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
@@ -32,7 +33,9 @@ def layout(**query):
     context = get_context()
     catalog = context.catalog
     with context.store.read() as conn:
-        entries = month_summary(conn, catalog, view.month, view.as_of)
+        entries = overrides.apply(month_summary(conn, catalog, view.month, view.as_of),
+                                  overrides.overrides_in_force(conn, view.month))
+        open_actions = actions.open_by_metric(conn)
         datasets = completeness(conn, catalog, view.month, view.as_of)
     dim = catalog.dimensions["csp_region"]
     columns = [None, *dim.headline]
@@ -41,7 +44,7 @@ def layout(**query):
                     "service level, with the change on the previous month and how long it has not "
                     "been Green.", view),
         html.Div([
-            html.Div([rag_matrix(entries, columns, view),
+            html.Div([rag_matrix(entries, columns, view, open_actions),
                       html.P("◐ provisional figure · change is on the previous month · a run of "
                              "months not Green is counted over the last 24 months · — not split "
                              "by region", className="matrix-key")], className="overview-main"),
@@ -62,10 +65,23 @@ def _cell(entry: dict | None) -> html.Td:
                   if provisional else None,
                   rag_badge(entry["rag"], "rag-badge-sm")], className="cell-top"),
         html.Div([change_text(entry), not_green_text(entry)], className="cell-bottom"),
-    ], className=f"rag-cell rag-tint-{entry['rag']}")
+        html.Div(override_mark(entry), className="cell-override") if entry.get("override") else None,
+    ], className=f"rag-cell rag-tint-{(entry.get('override') or entry)['rag']}")
 
 
-def rag_matrix(entries: list[dict], columns: list, view) -> html.Table:
+def action_badge(metric_id: str, linked: list[dict]) -> html.Div | None:
+    """'⚑ 3 open actions (2 overdue)', linking to them in the action log."""
+    if not linked:
+        return None
+    overdue = sum(a["overdue"] for a in linked)
+    text = f"⚑ {len(linked)} open action{'s' if len(linked) > 1 else ''}"
+    return html.Div(dcc.Link(text + (f" ({overdue} overdue)" if overdue else ""),
+                             href=f"/actions?metric={metric_id}", className="action-badge"
+                             + (" action-badge-overdue" if overdue else ""),
+                             id=f"overview-actions-{metric_id}"))
+
+
+def rag_matrix(entries: list[dict], columns: list, view, open_actions: dict | None = None) -> html.Table:
     catalog = get_context().catalog
     by_key = {(e["metric"], e["dimension_value"]): e for e in entries}
     head = html.Thead(html.Tr([html.Th("Metric", scope="col", className="col-metric"),
@@ -84,7 +100,8 @@ def rag_matrix(entries: list[dict], columns: list, view) -> html.Table:
                 continue
             body.append(html.Tr([
                 html.Th([html.Div(total["title"], className="metric-name"),
-                         html.Div(limits_text(total), className="metric-limits")],
+                         html.Div(limits_text(total), className="metric-limits"),
+                         action_badge(metric_id, (open_actions or {}).get(metric_id))],
                         scope="row", className="col-metric"),
                 html.Td(sparkline(total["spark"], total["unit"], total["decimals"]), className="col-spark"),
                 *[_cell(by_key.get((metric_id, c))) for c in columns],
