@@ -25,7 +25,6 @@ from .auth import can_read
 from .components.cache import remember, version_of
 from .context import get_context
 
-CHART_PX = {1: (1040, 300), 2: (515, 300), 3: (340, 300)}  # (width, height) by charts on a page
 _printing = threading.Lock()
 
 
@@ -40,8 +39,7 @@ def build_pack(store: Store, catalog, settings: dict, month: str, as_of: datetim
     wanted = []
     for item in content["items"]:
         for chart in item.get("charts", ()):
-            width, height = CHART_PX[min(len(item["charts"]), 3)]
-            wanted.append((chart["key"], chart, width, height))
+            wanted.append((chart["key"], chart, min(len(item["charts"]), 3)))
     svgs = charts_svg(wanted)
     document = pack_html(content, svgs, classification=str(settings.get("CLASSIFICATION") or ""),
                          demo=DEMO_LABEL if is_demo(store) else None)

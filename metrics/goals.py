@@ -41,9 +41,9 @@ def assess(goal: Goal, metric: Metric, values: dict[str, float | None], month: s
     """Where ``month`` stands against the goal, or None before the goal was set.
 
     ``values``: {month: figure} for the goal's metric and dimension value (None: no figure).
-    Returns state, label, the month judged, its figure, the line's value there, the trajectory
-    and one sentence for the slide, e.g. "On track: 98.40% in February 2020 against 93.04% on
-    the line to 99% by March 2020."
+    Returns state, label, the month judged, its figure, the line's value there, the trajectory,
+    one sentence for the pack, e.g. "On track: 98.40% in February 2020 against 93.04% on the
+    line to 99% by March 2020.", and a brief one for a slide.
     """
     if month < goal.set_in:
         return None
@@ -58,7 +58,8 @@ def assess(goal: Goal, metric: Metric, values: dict[str, float | None], month: s
     if start is None:
         return {**out, "state": NO_FIGURE, "label": STATE_LABELS[NO_FIGURE],
                 "sentence": f"No figure for {month_label(goal.set_in)}, when the goal of "
-                            f"{goal_text} was set, so no trajectory can be drawn."}
+                            f"{goal_text} was set, so no trajectory can be drawn.",
+                "brief": f"no figure for {month_label(goal.set_in, 'short')} to start from"}
     path = trajectory(goal, start)
     expected = dict(path)[judged]
     out.update(trajectory=path, expected=expected)
@@ -66,18 +67,23 @@ def assess(goal: Goal, metric: Metric, values: dict[str, float | None], month: s
     if value is None:
         state = NO_FIGURE
         sentence = f"No figure for {month_label(judged)} to judge the goal of {goal_text} against."
+        brief = f"no figure for {month_label(judged, 'short')}"
     elif month >= goal.by:
         state = MET if _at_least(value, goal.target, metric) else MISSED
         sentence = (f"{STATE_LABELS[state]}: {shown} in {month_label(goal.by)} against the goal of "
                     f"{goal_text}.")
+        brief = f"{STATE_LABELS[state].lower()}: {shown} in {month_label(goal.by, 'short')}"
     elif judged == goal.set_in:
         state = ON_TRACK
+        needed = format_value(dict(path)[month_range(judged, goal.by)[1]], unit, dec)
         sentence = (f"Goal set on {month_label(judged)}'s {shown}: {goal_text}; the line needs "
-                    f"{format_value(dict(path)[month_range(judged, goal.by)[1]], unit, dec)} "
-                    f"next month.")
+                    f"{needed} next month.")
+        brief = f"set at {shown}; needs {needed} next month"
     else:
         state = ON_TRACK if _at_least(value, expected, metric) else OFF_TRACK
         relation = "against" if state == ON_TRACK else "short of"
+        line = format_value(expected, unit, dec)
         sentence = (f"{STATE_LABELS[state]}: {shown} in {month_label(judged)} {relation} "
-                    f"{format_value(expected, unit, dec)} on the line to {goal_text}.")
-    return {**out, "state": state, "label": STATE_LABELS[state], "sentence": sentence}
+                    f"{line} on the line to {goal_text}.")
+        brief = f"{STATE_LABELS[state].lower()}: {shown} {relation} {line} on the line"
+    return {**out, "state": state, "label": STATE_LABELS[state], "sentence": sentence, "brief": brief}

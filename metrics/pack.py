@@ -118,8 +118,9 @@ def _metrics_item(catalog, item, month, points, entries, notes, open_actions) ->
         chart = _chart(catalog, item, metric, month, points[metric_id], values, notes)
         goal_notes += chart["goals"]
         charts.append(chart)
-    ranked = sorted((e for e in shown if e["shown_rag"] in RANK),
-                    key=lambda e: (RANK[e["shown_rag"]], -(e.get("months_not_green") or 0)))
+    # The story of the figures: worst computed RAG first (the chair's view is said on its own).
+    ranked = sorted((e for e in shown if e["rag"] in RANK),
+                    key=lambda e: (RANK[e["rag"]], -(e.get("months_not_green") or 0)))
     picked = ranked[:MAX_SENTENCES] or [e for e in shown if e.get("dimension_value") is None][:3]
     linked = [a for a in open_actions if set(a["metrics"]) & set(item.metrics)]
     seen, item_notes = set(), []

@@ -26,11 +26,13 @@ from .. import figures, theme
 
 SLIDE = {"font": 17, "small": 16, "height": 430, "width": 1100}
 PRINT = {"font": 13, "small": 12, "height": 330, "width": 980}
+PRINT_PX = {1: (1040, 300), 2: (515, 300), 3: (340, 300)}  # (width, height) by charts abreast
 GOAL_COLOUR = "#3d4451"
 
 
-def compact(value: float | None, unit: str, decimals: int) -> str:
-    """A point label short enough to sit above every month: 6.11M, 28.2k, 87.07%, 15."""
+def compact(value: float | None, unit: str, decimals: int, below: float = 10_000) -> str:
+    """A point label short enough to sit above every month: 6.11M, 28.2k, 87.07%, 15.
+    Counts from ``below`` on are shortened."""
     if value is None:
         return ""
     if unit == "%":
@@ -38,7 +40,7 @@ def compact(value: float | None, unit: str, decimals: int) -> str:
     size = abs(value)
     if size >= 1_000_000:
         return f"{value / 1_000_000:.2f}M"
-    if size >= 10_000:
+    if size >= below:
         return f"{value / 1_000:.1f}k"
     return f"{value:,.{decimals}f}"
 
@@ -55,27 +57,38 @@ def _series(chart: dict) -> list[dict]:
     return out
 
 
-def _point_labels(chart: dict, series: dict, size: int, narrow: bool) -> dict | None:
-    """Every value of a lone series written above it. A line's last value already has its end
-    label; a bar's is written here, in bold. Full figures where they fit, else 6.11M, 28.2k."""
-    values = series["values"]
+def _point_labels(chart: dict, series: dict, size: int, columns: int) -> dict | None:
+    """Every value of a lone series written above it (a line's last value already has its end
+    label; a bar's is written here, in bold). Full figures on a slide's only chart, shorter ones
+    (28.2k, 1.8k) where charts share the width; on a line, a label that would sit on its
+    neighbour's goes below the point instead."""
+    values, unit, dec = series["values"], chart["unit"], chart["decimals"]
     bars = series["kind"] == "bar"
-    last = max((i for i, v in enumerate(values) if v is not None), default=None)
-    full = [figures.fmt(v, chart["unit"], chart["decimals"]) for v in values if v is not None]
-    short = narrow or max((len(t) for t in full), default=0) > 7
-    xs, ys, texts = [], [], []
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    last = max(i for i, v in enumerate(values) if v is not None)
+    longest = max(len(figures.fmt(v, unit, dec)) for v in present)
+    below = 1_000 if columns > 1 else 10_000
+
+    def label(v):
+        return figures.fmt(v, unit, dec) if columns == 1 and longest <= 7 else compact(v, unit, dec, below)
+    span = (max(present) - min(present)) or 1.0
+    xs, ys, texts, places = [], [], [], []
     for i, (month, value) in enumerate(zip(chart["months"], values)):
         if value is None or (i == last and not bars):
             continue
-        text = compact(value, chart["unit"], chart["decimals"]) if short else \
-            figures.fmt(value, chart["unit"], chart["decimals"])
+        place = "top center"
+        if not bars and places and places[-1] == "top center" and abs(value - ys[-1]) < span * 0.12:
+            place = "bottom center"
         xs.append(figures.mid(month))
         ys.append(value)
-        texts.append(f"<b>{text}</b>" if i == last else text)
+        texts.append(f"<b>{label(value)}</b>" if i == last else label(value))
+        places.append(place)
     if not xs:
         return None
     return {"type": "scatter", "mode": "text", "x": xs, "y": ys, "text": texts,
-            "textposition": "top center", "cliponaxis": False, "showlegend": False,
+            "textposition": places, "cliponaxis": False, "showlegend": False,
             "hoverinfo": "skip", "textfont": {"size": size - 2, "color": theme.INK}}
 
 
@@ -98,23 +111,24 @@ def _goal_traces(chart: dict) -> list[dict]:
     return traces
 
 
-def chart_figure(chart: dict, scale: dict = SLIDE, *, narrow: bool = False) -> dict:
+def chart_figure(chart: dict, scale: dict = SLIDE, *, columns: int = 1) -> dict:
     """The plain Plotly figure for one chart of ``metrics.pack.meeting_content``.
 
-    Every value of a lone series is written above it, unless the chart is ``narrow`` and the
-    values too long to sit side by side.
+    ``columns``: how many charts share the width. Every value of a lone series is written above
+    it, shortened where charts share the width; with three abreast, long values leave only a
+    bar's last label.
     """
     series = _series(chart)
     targets, minimums = chart["limits"]
     figure = figures.trend_figure(
         series, chart["months"], unit=chart["unit"], decimals=chart["decimals"],
         higher_is_better=chart["higher_is_better"], limits=(targets, minimums),
-        notes=chart["notes"], height=scale["height"], width_hint=scale["width"])
+        notes=chart["notes"], height=scale["height"], width_hint=scale["width"] // columns)
     layout = figure["layout"]
-    texts = _point_labels(chart, series[0], scale["small"], narrow) if len(series) == 1 else None
-    if texts and narrow and max(len(t.replace("<b>", "").replace("</b>", "")) for t in texts["text"]) > 4:
+    texts = _point_labels(chart, series[0], scale["small"], columns) if len(series) == 1 else None
+    if texts and columns >= 3 and max(len(t.replace("<b>", "").replace("</b>", "")) for t in texts["text"]) > 4:
         last = series[0]["kind"] == "bar"  # too long to sit side by side: a bar keeps its last label
-        texts = {**texts, **{k: texts[k][-1:] for k in ("x", "y", "text")}} if last else None
+        texts = {**texts, **{k: texts[k][-1:] for k in ("x", "y", "text", "textposition")}} if last else None
     if texts:
         figure["data"].append(texts)
     goal_traces = _goal_traces(chart)
@@ -127,7 +141,7 @@ def chart_figure(chart: dict, scale: dict = SLIDE, *, narrow: bool = False) -> d
     layout.update(hovermode=False, font={"size": scale["font"]}, showlegend=False)
     for axis in ("xaxis", "yaxis"):
         layout[axis] = {**layout[axis], "tickfont": {"size": scale["small"]}}
-    layout["xaxis"].update(dtick="M6" if narrow else "M3", tickformat="%b %Y", tickangle=0)
+    layout["xaxis"].update(dtick="M6" if columns >= 3 else "M3", tickformat="%b %Y", tickangle=0)
     layout["margin"] = {**layout["margin"], "b": 8, "t": 6}
     return figure
 
@@ -137,17 +151,19 @@ def _no_hover(annotation: dict) -> dict:
     return {k: v for k, v in annotation.items() if k != "hovertext"}
 
 
-def slide_figure(chart: dict, narrow: bool = False) -> dict:
+def slide_figure(chart: dict, columns: int = 1) -> dict:
     """Sized by its container (no fixed height), for a dcc.Graph that fills the slide."""
-    figure = chart_figure(chart, SLIDE, narrow=narrow)
+    figure = chart_figure(chart, SLIDE, columns=columns)
     figure["layout"].pop("height", None)
     figure["layout"]["autosize"] = True
     return figure
 
 
 # ---------------------------------------------------------------------------- pack SVGs
-def print_figure(chart: dict, width: int, height: int) -> dict:
-    figure = copy.deepcopy(chart_figure(chart, PRINT, narrow=width < 500))
+def print_figure(chart: dict, columns: int = 1) -> dict:
+    """The chart at its size on an A4 landscape page (``columns`` charts abreast)."""
+    width, height = PRINT_PX[columns]
+    figure = copy.deepcopy(chart_figure(chart, PRINT, columns=columns))
     figure["layout"].update(width=width, height=height, autosize=False)
     return figure
 
@@ -176,8 +192,8 @@ const FIGS = {data};
 </script></body></html>"""
 
 
-def charts_svg(charts: list[tuple[str, dict, int, int]], *, timeout: float = 120) -> dict[str, str]:
-    """{key: inline SVG} for (key, chart, width px, height px).
+def charts_svg(charts: list[tuple[str, dict, int]], *, timeout: float = 120) -> dict[str, str]:
+    """{key: inline SVG} for (key, chart, charts abreast on its page).
 
     One headless Chromium draws them all with the plotly.js the dashboard ships (nothing is
     fetched) and Plotly's SVG export writes each out: what kaleido does, without its per-figure
@@ -185,7 +201,7 @@ def charts_svg(charts: list[tuple[str, dict, int, int]], *, timeout: float = 120
     """
     if not charts:
         return {}
-    figs = [print_figure(chart, w, h) for _, chart, w, h in charts]
+    figs = [print_figure(chart, columns) for _, chart, columns in charts]
     with tempfile.TemporaryDirectory(prefix="opsg-charts-") as tmp:
         page = Path(tmp) / "charts.html"
         page.write_text(_converter_page(figs), encoding="utf-8")
@@ -197,8 +213,9 @@ def charts_svg(charts: list[tuple[str, dict, int, int]], *, timeout: float = 120
         raise RuntimeError(f"Chromium drew {len(drawn)} of {len(figs)} charts: "
                            f"{result.stderr.strip()[-400:]}")
     out = {}
-    for i, (key, _, w, h) in enumerate(charts):
+    for i, (key, _, columns) in enumerate(charts):
         svg = html.unescape(drawn[str(i)])
+        w, h = PRINT_PX[columns]
         # Scale with the page: keep the drawing's proportions, let CSS size it.
         out[key] = svg.replace(f'width="{w}" height="{h}"',
                                f'viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet"', 1)

@@ -58,11 +58,14 @@ def toolbar(view, number: int, total: int, as_of: str | None, demo: bool) -> htm
             return html.Span(label, className=f"{cls} disabled", id=element_id)
         return dcc.Link(label, href=target, className=cls, id=element_id)
 
-    freeze = (dcc.Link("● Frozen — back to live figures", href=slide_href(month, number),
-                       className="tool tool-frozen", id="meeting-unfreeze") if as_of else
-              html.A("❄ Freeze figures now", href=slide_href(month, number, path="/meeting/freeze"),
-                     className="tool", id="meeting-freeze",
-                     title="Keep the figures as they are now, whatever is uploaded during the meeting"))
+    if as_of:
+        freeze = dcc.Link("❄ Frozen · go live", href=slide_href(month, number), id="meeting-unfreeze",
+                          className="tool tool-frozen",
+                          title="The figures are frozen at the moment in the link; show the latest")
+    else:
+        freeze = html.A("❄ Freeze figures now", href=slide_href(month, number, path="/meeting/freeze"),
+                        className="tool", id="meeting-freeze",
+                        title="Keep the figures as they are now, whatever is uploaded during the meeting")
     return html.Footer([
         html.Div([
             step("⇤", slide_href(month, 1, as_of), "meeting-first", number > 1),
@@ -127,7 +130,10 @@ def overview_body(item: dict, content: dict) -> html.Div:
                    key=lambda e: -(e.get("months_not_green") or 0))[:2]
     overdue = sum(a["overdue"] for a in content["open_actions"])
     return html.Div([
-        html.Table([html.Thead(head), html.Tbody(rows)], className="slide-matrix fit", id="meeting-matrix"),
+        html.Table([html.Colgroup([html.Col(className="col-metric"),
+                                   *[html.Col(className="col-value") for _ in columns],
+                                   html.Col(className="col-actions")]),
+                    html.Thead(head), html.Tbody(rows)], className="slide-matrix fit", id="meeting-matrix"),
         html.Aside([
             html.Div([html.Div([rag_badge(r), html.Span(str(n), className="count-n")], className="count")
                       for r, n in counts.items()], className="slide-counts"),
@@ -143,7 +149,7 @@ def _chart(chart: dict, count: int) -> html.Div:
     return html.Div([
         html.Div([html.Span(chart["title"], className="chart-label"),
                   html.Span(" · ".join(chart["key_text"]), className="chart-key")], className="chart-head"),
-        dcc.Graph(id=f"meeting-chart-{chart['key']}", figure=slide_figure(chart, narrow=count >= 3),
+        dcc.Graph(id=f"meeting-chart-{chart['key']}", figure=slide_figure(chart, columns=min(count, 3)),
                   config=GRAPH_CONFIG, className="slide-graph", style={"height": "100%"}),
     ], className="slide-chart")
 
@@ -183,9 +189,10 @@ def _action_line(a: dict) -> html.Li:
 
 def metrics_body(item: dict) -> html.Div:
     charts = item["charts"]
-    said = [html.Li(s) for s in item["sentences"][:SENTENCES]]
-    said += [html.Li(s, className="said-override") for s in item["override_sentences"]]
-    goals = [html.Li([html.Strong(f"★ {g['goal'].label}: {g['label'].lower()}. "), g["sentence"]],
+    chair = [html.Li(s, className="said-override") for s in item["override_sentences"]]
+    said = [html.Li(s) for s in item["sentences"][:max(SENTENCES - len(chair), 1)]] + chair
+    goals = [html.Li([html.Strong(f"★ {short_label(g['goal'].value) + ' ' if g['goal'].value else ''}"
+                                  f"{g['goal_text']}: "), g["brief"]],
                      className=f"said-goal goal-{g['state']}") for g in item["goals"]]
     notes = [html.Li([html.Strong(f"{n['date'][8:10]}/{n['date'][5:7]} {n['title']}"),
                       f" — {n['detail']}" if n.get("detail") else ""]) for n in item["notes"][-1:]]
