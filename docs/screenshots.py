@@ -6,6 +6,7 @@ Starts the app on a temporary SQLite database (the demo loads on first start) on
 port, drives Debian's headless Chromium through chromedriver, and writes <page>-<width>x<height>.png.
 The sign-in page is taken first; then it signs in as an administrator, takes every page, and the
 tool pages in their working states (upload errors and preview, an upload's history, admin tabs).
+Every meeting slide goes to meeting/slide-NN-<title>-<width>x<height>.png.
 """
 from __future__ import annotations
 
@@ -167,8 +168,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--full-page", action="store_true", help="capture the whole page height too")
     parser.add_argument("--query", default="", help="query string for every page, e.g. month=2020-01")
-    parser.add_argument("--pages", default="", help="comma-separated paths, /login or 'scenes' (the tool "
-                        "pages at work) (default: all)")
+    parser.add_argument("--pages", default="", help="comma-separated paths, /login, 'scenes' (the tool "
+                        "pages at work) or 'meeting' (every meeting slide) (default: all)")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -219,7 +220,48 @@ def main(argv=None) -> int:
         finally:
             driver.quit()
             server.shutdown()
+    if not wanted or "meeting" in wanted:
+        meeting_screenshots(out / "meeting")
     return 0
+
+
+MEETING_MONTH = "2020-01"  # the month OPSG_29 discussed
+MEETING_CLASSIFICATION = "WHITE — may be shared publicly"
+
+
+def meeting_screenshots(out: Path) -> None:
+    """Every meeting slide at both sizes, as the chair would show January 2020: figures frozen,
+    the classification banner set, and one chair's override (to show how it reads)."""
+    from dashboard import create_app
+    from metrics import overrides
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/meeting.db", "PUBLIC_READ": True,
+                          "SECRET_KEY": "screenshots-only", "CLASSIFICATION": MEETING_CLASSIFICATION})
+        context = app.server.extensions["opsg"]
+        with context.store.write() as conn:
+            overrides.set_override(conn, context.catalog, metric="ota_success_rate", value="North",
+                                   month=MEETING_MONTH, rag="amber", actor="screenshots",
+                                   justification="Demo override: remediation plan presented, Green "
+                                                 "(99%) targeted by the end of March")
+        port = free_port()
+        server = serve(app, port)
+        driver = browser()
+        try:
+            driver.get(f"http://127.0.0.1:{port}/meeting/freeze?month={MEETING_MONTH}&slide=1")
+            frozen = driver.current_url.split("/meeting", 1)[1]
+            titles = [item.title for item in context.catalog.agenda]
+            for width, height in SIZES:
+                driver.set_window_size(width, height)
+                for number, title in enumerate(titles, start=1):
+                    driver.get(f"http://127.0.0.1:{port}/meeting{frozen.replace('slide=1', f'slide={number}')}")
+                    wait_rendered(driver)
+                    slug = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
+                    shoot(driver, out, f"slide-{number:02d}-{slug}", width, height)
+        finally:
+            driver.quit()
+            server.shutdown()
 
 
 if __name__ == "__main__":
