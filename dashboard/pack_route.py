@@ -7,6 +7,7 @@ after that; one pack is printed at a time.
 """
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from datetime import datetime
@@ -71,8 +72,11 @@ def meeting_pack():
             return Response("No figures have been uploaded yet.\n", 404, mimetype="text/plain")
         version = version_of(conn, records=True)
     key = ("meeting-pack", context.store.url, month, request.args.get("as_of") or "", version)
-    pdf = remember(key, lambda: build_pack(context.store, context.catalog, context.settings,
-                                           month, as_of)[0])
+    try:
+        pdf = remember(key, lambda: build_pack(context.store, context.catalog, context.settings,
+                                               month, as_of)[0])
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:  # no Chromium, or it failed
+        return Response(f"The meeting pack could not be printed: {exc}\n", 503, mimetype="text/plain")
     name = f"opsg-meeting-pack-{month}" + (f"-as-at-{as_of:%Y%m%dT%H%M}" if as_of else "") + ".pdf"
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"',
