@@ -95,6 +95,8 @@ def set_threshold(conn: Connection, catalog: Catalog, *, metric: str, target, mi
     Refused when ``effective_from`` is earlier than the latest month with figures, unless
     ``restate`` says the committee means to re-judge months already reported. A reason is required.
     """
+    if metric not in catalog.metrics:
+        raise ValueError(f"unknown metric {metric!r}")
     m = catalog.metric(metric)
     reason = str(reason or "").strip()
     if not reason:
