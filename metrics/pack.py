@@ -188,7 +188,7 @@ def chart_key(metric, last: dict, judged: list[dict], provisional: bool) -> list
         who = f"{short_label(g['goal'].value)} " if g["goal"].value else ""
         parts.append(f"★ {who}goal {g['goal_text']}: {g['label'].lower()}")
     if provisional:
-        parts.append("hollow points provisional")
+        parts.append("provisional: hollow points, hatched bars")
     return parts
 
 
@@ -211,7 +211,7 @@ def _badge(rag: str, small: bool = False) -> str:
             f'{esc(RAG_LABELS.get(rag, "No data"))}</span>')
 
 
-def _cell(entry: dict | None) -> str:
+def _cell(entry: dict | None, mark_provisional: bool = True) -> str:
     if entry is None:
         return '<td class="na">—</td>'
     override = entry.get("override")
@@ -219,7 +219,8 @@ def _cell(entry: dict | None) -> str:
     if override:
         mark = (f'<div class="override">Chair: {_badge(override["rag"], True)} '
                 f'<span class="computed">computed {esc(RAG_LABELS[entry["rag"]])}</span></div>')
-    prov = ' <span class="prov" title="provisional">◐</span>' if entry.get("status") == "provisional" else ""
+    provisional = mark_provisional and entry.get("status") == "provisional"
+    prov = ' <span class="prov">◐ provisional</span>' if provisional else ""
     value = format_value(entry["value"], entry["unit"], entry["decimals"])
     return (f'<td class="cell tint-{esc(entry["shown_rag"])}"><span class="value">{esc(value)}</span>'
             f'{prov} {_badge(entry["rag"], True)}{mark}</td>')
@@ -298,9 +299,12 @@ def _figures_table(item: dict) -> str:
     by_key = {(e["metric"], e["dimension_value"]): e for e in item["entries"]}
     titles = {e["metric"]: e["title"] for e in item["entries"]}
     head = "".join(f"<th>{esc(short_label(v))}</th>" for v in values)
-    rows = "".join(f'<tr><th>{esc(titles[m])}</th>{"".join(_cell(by_key.get((m, v))) for v in values)}</tr>'
-                   for m in item["metrics"])
-    return f'<table class="matrix figs"><thead><tr><th>Metric</th>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    rows = "".join(f'<tr><th>{esc(titles[m])}</th>'
+                   f'{"".join(_cell(by_key.get((m, v)), False) for v in values)}</tr>' for m in item["metrics"])
+    prov = any(e.get("status") == "provisional" for e in item["entries"])
+    first = "Metric" + (' <span class="prov">◐ provisional</span>' if prov else "")
+    return (f'<table class="matrix figs"><thead><tr><th>{first}</th>{head}</tr></thead>'
+            f'<tbody>{rows}</tbody></table>')
 
 
 def _metrics_page(item: dict, charts: dict[str, str]) -> str:
@@ -412,7 +416,7 @@ table { border-collapse: collapse; width: 100%; }
 .matrix td.na { color: #8c959f; text-align: center; }
 .tint-green { background: #e6f4ea; } .tint-amber { background: #fff4e0; } .tint-red { background: #fdecea; }
 .override { font-size: 8.5pt; margin-top: .5mm; } .computed { color: #57606a; }
-.prov { color: #6a3d00; font-weight: 700; }
+.prov { color: #6a3d00; font-weight: 700; font-size: 7.5pt; }
 .key { color: #57606a; font-size: 8.5pt; margin: 1.5mm 0 0; }
 .charts { display: grid; gap: 3mm; height: 50%; }
 .charts.n1 { grid-template-columns: 1fr; } .charts.n2 { grid-template-columns: 1fr 1fr; }
@@ -423,7 +427,7 @@ figcaption { font-weight: 700; font-size: 10pt; color: #0b2e55; }
 figcaption .key { display: block; font-weight: 400; font-size: 7.5pt; color: #424a53; }
 figure svg { display: block; width: 100%; height: 100%; flex: 1 1 0; min-height: 0; }
 .lower { display: flex; gap: 5mm; height: 48%; margin-top: 2mm; overflow: hidden; }
-.story { flex: 1.15; min-width: 0; } .records { flex: 1; min-width: 0; }
+.story { flex: 1.15; min-width: 0; overflow: hidden; } .records { flex: 1; min-width: 0; }
 .matrix.figs { width: auto; margin-bottom: 1.5mm; } .matrix.figs td.cell { white-space: nowrap; }
 .said { padding-left: 4mm; margin: 0; font-size: 9.5pt; } .said li { margin-bottom: 1mm; }
 .said .goal { list-style: square; } .said .chair { list-style: circle; }

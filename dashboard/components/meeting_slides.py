@@ -96,13 +96,14 @@ def _value(entry: dict) -> str:
     return format_value(entry["value"], entry["unit"], entry["decimals"])
 
 
-def figure_cell(entry: dict | None, big: bool = False) -> html.Td:
+def figure_cell(entry: dict | None, big: bool = False, mark_provisional: bool = True) -> html.Td:
+    """Value, RAG and the chair's override; ◐ marks a provisional figure (the slide's key says so)."""
     if entry is None:
         return html.Td("—", className="fig-cell fig-na")
-    prov = entry.get("status") == "provisional"
+    prov = mark_provisional and entry.get("status") == "provisional"
     return html.Td([
         html.Span(_value(entry), className="fig-value"),
-        html.Span("◐", className="fig-prov", title="provisional") if prov else None,
+        html.Span("◐", className="fig-prov") if prov else None,
         rag_badge(entry["rag"], "" if big else "rag-badge-sm"),
         override_mark(entry, "" if big else "rag-badge-sm"),
     ], className=f"fig-cell rag-tint-{entry.get('shown_rag', entry['rag'])}")
@@ -141,6 +142,7 @@ def overview_body(item: dict, content: dict) -> html.Div:
             html.Ul([html.Li(e["sentence"]) for e in worst], className="slide-sentences"),
             html.P(f"{len(content['open_actions'])} open actions, {overdue} overdue — slide "
                    f"{len(content['items'])}.", className="side-actions"),
+            html.P("◐ provisional figure · ⚑ open actions on the metric", className="side-key"),
         ], className="slide-side fit"),
     ], className="slide-body slide-overview")
 
@@ -161,14 +163,18 @@ def _figures_table(item: dict) -> html.Table:
     by_key = {(e["metric"], e["dimension_value"]): e for e in item["entries"]}
     titles = {e["metric"]: e["title"] for e in item["entries"]}
     month = month_label(item["entries"][0]["month"], "short")
+    if any(e.get("status") == "provisional" for e in item["entries"]):
+        month = html.Span([month, html.Br(), html.Span("◐ provisional", className="fig-prov")])
     if len(item["metrics"]) == 1:
         metric = item["metrics"][0]
         head = html.Tr([html.Th(month), html.Th(titles[metric])])
         rows = [html.Tr([html.Th(short_label(v) if len(values) > 1 else "", scope="row"),
-                         figure_cell(by_key.get((metric, v)), big=True)]) for v in values]
+                         figure_cell(by_key.get((metric, v)), big=True, mark_provisional=False)])
+                for v in values]
         return html.Table([html.Thead(head), html.Tbody(rows)], className="slide-figures single")
     head = html.Tr([html.Th(month)] + [html.Th(short_label(v)) for v in values])
-    rows = [html.Tr([html.Th(titles[m], scope="row")] + [figure_cell(by_key.get((m, v))) for v in values])
+    rows = [html.Tr([html.Th(titles[m], scope="row")] +
+                    [figure_cell(by_key.get((m, v)), mark_provisional=False) for v in values])
             for m in item["metrics"]]
     stacked = len(values) > 1
     return html.Table([html.Thead(head), html.Tbody(rows)],

@@ -30,7 +30,8 @@ DRAWN = """
     return slide.getAttribute('data-slide');"""
 MEASURE = """
     const root = document.documentElement;
-    const clipped = Array.from(document.querySelectorAll('.fit, .slide-chart, .slide-head, .slide-toolbar'))
+    const clipped = Array.from(document.querySelectorAll(
+            '.slide-body, .fit, .slide-chart, .slide-head, .slide-toolbar'))
         .filter(e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
         .map(e => e.className);
     const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
