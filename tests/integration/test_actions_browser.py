@@ -21,9 +21,18 @@ def type_into(dash_duo, selector: str, text: str) -> None:
 
 
 def click(dash_duo, selector: str) -> None:
+    """Scroll the button into view at once (Bootstrap makes scrolling smooth, so a click right
+    after an animated scroll can land on whatever is passing under the pointer), then click."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
     button = dash_duo.find_element(selector)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    button.click()
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", button)
+    try:
+        button.click()
+    except ElementClickInterceptedException:  # a date picker's popup still closing: wait, retry
+        dash_duo.driver.execute_script("document.activeElement && document.activeElement.blur()")
+        dash_duo.wait_for_element(selector).click()
 
 
 def test_act020_an_administrator_revises_and_closes_an_action(dash_duo, make_app):

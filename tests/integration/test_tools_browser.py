@@ -42,7 +42,7 @@ def click(dash_duo, element) -> None:
     """Scroll the element to the middle of the window first (a 1080-pixel window cuts some off);
     try again if the page was still moving (grids draw after the page)."""
     for attempt in range(5):
-        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
         time.sleep(0.2)
         try:
             element.click()
