@@ -21,17 +21,24 @@ def _store_and_catalog(args):
     return open_store(settings), load_catalog(settings["CATALOG_PATH"]), settings
 
 
+def _read_file(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, one past ``limit`` at most (so "too large" is still reported); None and a
+    message when there is no such file."""
+    if not path.is_file():
+        print(f"{path}: no such file", file=sys.stderr)
+        return None
+    with open(path, "rb") as fh:
+        return fh.read(limit + 1)
+
+
 def cmd_ingest(args) -> int:
     from .ingest import ingest
 
     store, catalog, settings = _store_and_catalog(args)
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"{path}: no such file", file=sys.stderr)
+    path, limit = Path(args.file), int(settings["MAX_UPLOAD_BYTES"])
+    data = _read_file(path, limit)
+    if data is None:
         return EXIT_USAGE
-    limit = int(settings["MAX_UPLOAD_BYTES"])
-    with open(path, "rb") as fh:
-        data = fh.read(limit + 1)
     report = ingest(store, catalog, data, path.name, user=args.user, source="cli",
                     dataset=args.dataset, dry_run=args.dry_run, status=args.status,
                     reason=args.reason, max_bytes=limit)
@@ -192,13 +199,10 @@ def cmd_actions(args) -> int:
     from .actions import import_actions
 
     store, catalog, settings = _store_and_catalog(args)
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"{path}: no such file", file=sys.stderr)
+    path, limit = Path(args.file), int(settings["MAX_UPLOAD_BYTES"])
+    data = _read_file(path, limit)
+    if data is None:
         return EXIT_USAGE
-    limit = int(settings["MAX_UPLOAD_BYTES"])
-    with open(path, "rb") as fh:
-        data = fh.read(limit + 1)
     report = import_actions(store, catalog, data, path.name, actor=args.user, dry_run=args.dry_run,
                             max_bytes=limit)
     if args.json:
