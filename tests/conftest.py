@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import uuid
 
 import pytest
@@ -74,6 +75,18 @@ def require_browser():
     if os.environ.get("REQUIRE_BROWSER") == "1":
         pytest.fail(message + " — REQUIRE_BROWSER=1 says they must run")
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _free_port_for_dash_servers():
+    """dash[testing] numbers its servers from 58050 in every process, so two test runs on one machine
+    collide; each test's server takes a port the kernel says is free instead."""
+    from dash.testing.application_runners import BaseDashRunner
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        BaseDashRunner._next_port = probe.getsockname()[1]
+    yield
 
 
 def pytest_setup_options():
