@@ -51,10 +51,11 @@ def _text(value, name: str) -> str | None:
         raise ParameterError(name, f"must be text, not {type(value).__name__}")
     if len(value) > MAX_LENGTH:
         raise ParameterError(name, f"is too long ({len(value):,} characters; at most {MAX_LENGTH})")
+    value = value.strip()
     if CONTROL_RE.search(value):
         raise ParameterError(name, f"must not hold control characters (such as NUL or a line break): "
                                    f"{shown(value)}")
-    return value.strip() or None
+    return value or None
 
 
 def month_number(month: str) -> int:
