@@ -145,3 +145,17 @@ def test_prm008_query_of_any_mapping_parses_or_names_a_parameter(args):
         assert exc.name in args
         return
     assert set(out) <= set(args) - {"x"}
+
+
+def test_prm009_the_openapi_document_states_the_ranges_and_the_400s():
+    from dashboard.openapi import openapi_document
+
+    doc = openapi_document(load_catalog())
+    listing = doc["paths"]["/api/v1/uploads"]["get"]
+    assert listing["parameters"][0]["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000,
+                                                  "default": 100}
+    for path in ("/api/v1/metrics/{id}/series", "/api/v1/summary", "/api/v1/uploads/{id}"):
+        assert "400" in doc["paths"][path]["get"]["responses"], path
+    summary = doc["paths"]["/api/v1/summary"]["get"]["parameters"]
+    assert "2000-01 to 2099-12" in summary[0]["schema"]["description"]
+    assert "2000-01-01 to 2100-01-01" in summary[1]["description"]
