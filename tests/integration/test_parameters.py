@@ -29,7 +29,7 @@ import requests
 from metrics import accounts
 from metrics.bootstrap import load_demo
 from tests.integration.conftest import PASSWORD, TEST_SECRET
-from tests.integration.test_roles import SAMPLE_ARGS
+from tests.integration.test_roles import SAMPLE_ARGS, render_page
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 10  # seconds: generous; a request that has not answered by then hangs
@@ -281,3 +281,43 @@ def test_par007_an_api_request_over_the_size_limit_is_json_413(store):
     assert response.status_code == 413 and response.mimetype == "application/json"
     assert "larger than the limit" in response.get_json()["error"]
     assert client.get("/api/v1/health").status_code == 200
+
+
+SEARCHES = ["?month=9999-12&as_of=9999-12-31T23:59:59&upload=18446744073709551616&owner=%00&status=%00"
+            "&metric=%00&region=Mars&generation=SMETS9&dataset=%00&slide=-1&edit=0",
+            "?month=" + quote(LONG) + "&as_of=0001-01-01", "?month=2020-01%00&as_of=2100-01-02&upload=-1",
+            "?" + "x" * 3000]
+DATES = ["abc", "9999-12-31", "0001-01-01", "\x00", "2100-01-02", LONG, 20200101, ["2020-01-01"]]
+
+
+def test_par008_callbacks_that_read_the_link_never_fail(store, catalog):
+    """Every callback that reads the URL's query string (or the as-at date picker) gets hostile
+    values, as an administrator so the guarded ones run their real code: none answers 500."""
+    from dashboard.factory import create_app
+    from tests.integration.conftest import csrf_headers, signed_in_client
+    from tests.integration.dash_calls import body, callbacks, collect
+
+    load_demo(store, catalog)
+    app = create_app({"DATABASE_URL": store.url, "SECRET_KEY": TEST_SECRET}, demo=False)
+    client = signed_in_client(app, "link-admin", "admin")
+    components: dict = {}
+    for page in dash.page_registry.values():
+        response, content = render_page(client, "admin", page["path"])
+        assert response.status_code == 200, page["path"]
+        collect(content, components)
+    deps = [d for d in callbacks(client)
+            if any(x["id"] == "_pages_location" and x["property"] == "search" or '"view-date"' in x["id"]
+                   for x in d["inputs"] + d["state"])]
+    assert len(deps) >= 3, "the view bar, history's chooser and the CSV download read the link"
+    date_id = json.dumps({"name": "as_of", "type": "view-date"}, sort_keys=True)
+    for search, date in zip_longest(SEARCHES, DATES, fillvalue=""):
+        components[json.dumps("_pages_location")] = {"search": search, "pathname": "/history"}
+        components[date_id] = {"date": date}
+        for dep in deps:
+            for i in range(len(dep["inputs"])):
+                response = client.post("/_dash-update-component", json=body(dep, components, i),
+                                       headers=csrf_headers(client))
+                where = f"{dep['output']} (input {i}) search={search[:60]!r} date={date!r:.40}"
+                assert response.status_code in (200, 204), f"{where}: {response.status_code}"
+    assert client.get("/api/v1/health").status_code == 200
+
