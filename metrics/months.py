@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .params import MONTH_RE, ParameterError, month_number
+from .params import MONTH_RE, month_number
 from .params import as_of as _as_of
 
 
@@ -48,6 +48,3 @@ def parse_as_of(text: str | None) -> datetime | None:
     timestamps too; from 2000-01-01 to 2100-01-01. Raises ``ParameterError`` (a ValueError)."""
     return _as_of(text if text is None or isinstance(text, str) else str(text))
 
-
-__all__ = ["ParameterError", "add_months", "check_month", "is_month", "month_label", "month_range",
-           "parse_as_of"]
