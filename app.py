@@ -5,6 +5,7 @@ import sys
 
 from dashboard import request_log
 from dashboard.factory import create_app
+from dashboard.security import QuietRequestHandler
 from metrics.scheduler import start_embedded
 
 
@@ -18,7 +19,7 @@ def main(argv=None) -> None:
     # The single-process default runs the scheduled jobs here too, unless EMBED_SCHEDULER=false.
     app = create_app(demo=not args.no_demo, start_scheduler=start_embedded)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit normally: the scheduler hands over
-    app.run(host=args.host, port=args.port, debug=False)
+    app.run(host=args.host, port=args.port, debug=False, request_handler=QuietRequestHandler)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 
 import orjson
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import text
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from metrics import history
+from metrics import history, params
 from metrics.ingest import STATUSES, ingest
-from metrics.months import check_month, parse_as_of
 from metrics.queries import all_thresholds, data_version, latest_month, series
 from metrics.summary import month_summary
 
@@ -17,6 +17,7 @@ from .auth import current_user, require
 from .components.cache import remember
 from .context import get_context
 from .openapi import openapi_document
+from .query import parsed
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -45,13 +46,15 @@ def _not_found(exc):
     return problem(404, str(exc.args[0]) if exc.args else "not found")
 
 
-def _as_of():
-    return parse_as_of(request.args.get("as_of"))
-
-
-def _month_arg(name: str):
-    value = request.args.get(name)
-    return check_month(value, name) if value else None
+@api.app_errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """Errors under /api/v1 (unknown method, request too large...) in JSON like every API answer."""
+    if not (request.path + "/").startswith(api.url_prefix + "/"):
+        return exc
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        return problem(413, f"the request is larger than the limit of {limit:,} bytes")
+    return problem(exc.code or 500, exc.description or exc.name)
 
 
 @api.get("/health")
@@ -88,20 +91,22 @@ def list_metrics():
 def metric_series(metric_id: str):
     ctx = get_context()
     metric = ctx.catalog.metric(metric_id)
+    query = parsed()
     reserved = {"from", "to", "as_of", "by"}
     filters = {k: v for k, v in request.args.items() if k not in reserved}
-    unknown = [k for k in filters if k not in metric.dimensions]
+    unknown = [params.shown(k) for k in filters if k not in metric.dimensions]
     if unknown:
         raise BadRequest(f"unknown parameter(s) {', '.join(unknown)}; {metric_id} dimensions: "
                          f"{', '.join(metric.dimensions) or 'none'}")
-    for dim, value in list(filters.items()):
-        canonical = ctx.catalog.dimensions[dim].canonical(value)
-        if canonical is None:
-            raise BadRequest(f"{value!r} is not a {ctx.catalog.dimensions[dim].title}")
-        filters[dim] = canonical
+    for dim in filters:
+        filters[dim] = params.dimension_value(ctx.catalog.dimensions[dim], request.args.getlist(dim), dim)
+    by = request.args.get("by") or None
+    if by is not None and by not in metric.dimensions:
+        raise BadRequest(f"by: {metric_id} has no dimension {params.shown(by)}; its dimensions: "
+                         f"{', '.join(metric.dimensions) or 'none'}")
     with ctx.store.read() as conn:
-        points = series(conn, ctx.catalog, metric_id, start=_month_arg("from"), end=_month_arg("to"),
-                        as_of=_as_of(), filters=filters, by=request.args.get("by") or None)
+        points = series(conn, ctx.catalog, metric_id, start=query.get("from"), end=query.get("to"),
+                        as_of=query.get("as_of"), filters=filters, by=by)
     return respond({"metric": metric_id, "unit": metric.unit, "filters": filters, "points": points})
 
 
@@ -109,9 +114,10 @@ def metric_series(metric_id: str):
 @require(None, problem)
 def summary():
     ctx = get_context()
-    as_of = _as_of()
+    query = parsed()
+    as_of = query.get("as_of")
     with ctx.store.read() as conn:
-        month = _month_arg("month") or latest_month(conn, as_of)
+        month = query.get("month") or latest_month(conn, as_of)
         if month is None:
             return respond({"month": None, "as_of": request.args.get("as_of"), "metrics": []})
         key = (ctx.store.url, "api-summary", month, as_of, data_version(conn))
@@ -145,14 +151,15 @@ def upload():
 @api.get("/uploads")
 @require(None, problem)
 def list_uploads():
-    limit = min(int(request.args.get("limit", 100)), 1000)
+    limit = parsed().get("limit") or params.limit(None)
     with get_context().store.read() as conn:
         return respond({"uploads": history.uploads(conn, limit=limit)})
 
 
-@api.get("/uploads/<int:upload_id>")
+@api.get("/uploads/<upload_id>")
 @require(None, problem)
-def get_upload(upload_id: int):
+def get_upload(upload_id: str):
+    upload_id = params.identifier(upload_id, "id")
     with get_context().store.read() as conn:
         found = history.upload_detail(conn, upload_id)
     if found is None:
@@ -164,3 +171,26 @@ def get_upload(upload_id: int):
 def openapi():
     return Response(json.dumps(openapi_document(get_context().catalog), indent=1),
                     mimetype="application/json")
+
+
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@api.route("", defaults={"rest": ""}, methods=ANY_METHOD, strict_slashes=False)
+@api.route("/<path:rest>", methods=ANY_METHOD)
+def unknown_path(rest: str):
+    """A JSON 404 for paths under /api/v1 that name nothing (a 405 if another method would do)."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            endpoint, _ = adapter.match(method=method)
+        except HTTPException:
+            continue
+        if endpoint != request.endpoint:
+            allowed.append(method)
+    if allowed:
+        response = problem(405, f"{request.method} is not allowed here; use {', '.join(allowed)}")
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+    return problem(404, f"no such API path: {params.shown(request.path)}; see /api/v1/openapi.json")

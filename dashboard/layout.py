@@ -152,7 +152,10 @@ def register_callbacks(app) -> None:
         if name == "as_of" and value and state.get("as_of", "")[:10] == str(value)[:10]:
             return no_update  # same day as a timestamp link: keep its precision
         if name == "as_of" and value:
-            parse_as_of(str(value)[:10])
+            try:
+                parse_as_of(str(value)[:10])
+            except ValueError:  # not a date the view can show: keep the URL as it is
+                return no_update
             value = str(value)[:10]
         state[name] = value or ""
         new = to_search(state)

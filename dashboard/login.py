@@ -25,6 +25,7 @@ from .security import csrf_token
 
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/api/v1/health", "/api/v1/openapi.json", "/_favicon.ico"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/")
+MAX_NEXT = 2000  # characters of a next= path kept after sign-in
 SEEN_RESOLUTION = 60  # seconds: refresh the session's last-seen stamp at most this often
 
 bp = Blueprint("login", __name__, template_folder="templates")
@@ -49,8 +50,12 @@ def _load_user(user_id: str):
 
 
 def safe_next(value: str | None) -> str:
-    """Where to go after signing in: a path on this site only (no open redirect)."""
-    value = (value or "").strip()
+    """Where to go after signing in: a path on this site only (no open redirect). Control
+    characters (CR/LF would split the Location header; browsers drop tabs and newlines, so "/<tab>/x"
+    would become "//x") or an overlong value mean the front page."""
+    value = (value or "").strip() if isinstance(value, str) else ""
+    if len(value) > MAX_NEXT or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "/"
     parts = urlsplit(value)
     if (not value.startswith("/") or value.startswith("//") or "\\" in value or parts.scheme
             or parts.netloc or parts.path in ("/login", "/logout")):

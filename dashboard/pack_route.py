@@ -17,7 +17,6 @@ from flask import Response, redirect, request
 
 from metrics.bootstrap import is_demo
 from metrics.demo import DEMO_LABEL
-from metrics.months import check_month, parse_as_of
 from metrics.pack import meeting_content, pack_html, print_pdf
 from metrics.queries import latest_month
 from metrics.store import Store, utcnow
@@ -25,6 +24,7 @@ from metrics.store import Store, utcnow
 from .auth import can_read
 from .components.cache import remember, version_of
 from .context import get_context
+from .query import parsed
 
 _printing = threading.Lock()
 
@@ -59,19 +59,14 @@ def meeting_pack():
     if not can_read():
         return Response("Sign in to download the meeting pack.\n", 401, mimetype="text/plain")
     context = get_context()
-    try:
-        as_of = parse_as_of(request.args.get("as_of"))
-        month = request.args.get("month")
-        if month:
-            check_month(month)
-    except ValueError as exc:
-        return Response(f"{exc}\n", 400, mimetype="text/plain")
+    query = parsed()  # checked before the route runs: a bad month or as_of is a 400 already
+    as_of, month = query.get("as_of"), query.get("month")
     with context.store.read() as conn:
         month = month or latest_month(conn, as_of)
         if month is None:
             return Response("No figures have been uploaded yet.\n", 404, mimetype="text/plain")
         version = version_of(conn, records=True)
-    key = ("meeting-pack", context.store.url, month, request.args.get("as_of") or "", version)
+    key = ("meeting-pack", context.store.url, month, as_of, version)
     try:
         pdf = remember(key, lambda: build_pack(context.store, context.catalog, context.settings,
                                                month, as_of)[0])
@@ -86,8 +81,8 @@ def meeting_pack():
 def freeze():
     """Redirect to the same slide with ``as_of`` = now, so later uploads don't move the figures."""
     moment = utcnow().replace(microsecond=0).isoformat() + "Z"
-    return redirect("/meeting" + _search(month=request.args.get("month"),
-                                          slide=request.args.get("slide"), as_of=moment), code=302)
+    return redirect("/meeting" + _search(month=parsed().get("month"),
+                                          slide=request.args.get("slide", "")[:10], as_of=moment), code=302)
 
 
 def install(app) -> None:

@@ -19,6 +19,7 @@ from typing import Callable
 from flask import Flask, Response, has_request_context, jsonify, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.serving import WSGIRequestHandler
 
 from metrics.settings import DATA_DIR
 
@@ -41,6 +42,15 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
 CACHEABLE = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/static/")
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's development server without its ``Server: Werkzeug/x Python/y`` header: which
+    software and versions answer is nobody else's business (``python app.py`` uses this)."""
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() != "server":
+            super().send_header(keyword, value)
 
 
 def refuse_to_start(message: str):

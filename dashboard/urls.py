@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import parse_qsl, quote, urlencode
 
-from metrics.months import is_month, parse_as_of
+from metrics import params
 
 PARAMS = ("month", "region", "generation", "as_of")
 
@@ -58,18 +58,20 @@ def parse_state(query: dict, *, canonical_region: Callable[[str], str | None] | 
                 generations: tuple[str, ...] = ("SMETS1", "SMETS2")) -> ViewState:
     """A clean ViewState from raw query parameters; what was dropped is listed in ``problems``."""
     problems: list[str] = []
-    raw = {k: (_first(query.get(k)) or "").strip() for k in PARAMS}
+    raw = {k: _first(query.get(k)) for k in PARAMS}
+    raw = {k: v.strip()[:params.MAX_LENGTH + 1] if isinstance(v, str) else "" for k, v in raw.items()}
 
-    month = raw["month"] or None
-    if month and not is_month(month):
-        problems.append(f"month {month!r} is not a month YYYY-MM; showing the latest month")
-        month = None
+    month = None
+    try:
+        month = params.month(raw["month"])
+    except params.ParameterError as exc:
+        problems.append(f"{exc}; showing the latest month")
 
     region = raw["region"] or None
     if region and region.lower() not in ("all", "all regions"):
         value = canonical_region(region) if canonical_region else region
         if value is None:
-            problems.append(f"region {region!r} is not a CSP region; showing all regions")
+            problems.append(f"region {params.shown(region)} is not a CSP region; showing all regions")
         region = value
     else:
         region = None
@@ -78,18 +80,17 @@ def parse_state(query: dict, *, canonical_region: Callable[[str], str | None] | 
     if generation and generation.lower() not in ("all", "both"):
         match = next((g for g in generations if g.lower() == generation.lower().replace(" ", "")), None)
         if match is None:
-            problems.append(f"generation {generation!r} is not one of {', '.join(generations)}")
+            problems.append(f"generation {params.shown(generation)} is not one of {', '.join(generations)}")
         generation = match
     else:
         generation = None
 
     as_of = raw["as_of"] or None
-    if as_of:
-        try:
-            parse_as_of(as_of)
-        except ValueError:
-            problems.append(f"as_of {as_of!r} is not a date YYYY-MM-DD; showing figures as they are now")
-            as_of = None
+    try:
+        params.as_of(as_of)
+    except params.ParameterError as exc:
+        problems.append(f"{exc}; showing figures as they are now")
+        as_of = None
     return ViewState(month, region, generation, as_of, tuple(problems))
 
 

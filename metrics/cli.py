@@ -171,15 +171,13 @@ def cmd_users(args) -> int:
 
 
 def cmd_pack(args) -> int:
-    from .months import check_month, parse_as_of
+    from . import params
     from .queries import latest_month
 
     store, catalog, settings = _store_and_catalog(args)
-    as_of = parse_as_of(args.as_of)
-    if args.month:
-        check_month(args.month)
+    as_of, month = params.as_of(args.as_of, "--as-of"), params.month(args.month, "--month")
     with store.read() as conn:
-        month = args.month or latest_month(conn, as_of)
+        month = month or latest_month(conn, as_of)
     if month is None:
         print("no figures have been uploaded yet", file=sys.stderr)
         return EXIT_REJECTED

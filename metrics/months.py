@@ -1,14 +1,16 @@
-"""Month arithmetic on 'YYYY-MM' strings, and parsing of "as of" moments."""
+"""Month arithmetic on 'YYYY-MM' strings, done on integers (year * 12 + month - 1), and parsing of
+"as of" moments (``metrics.params``: the one parser of request parameters)."""
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+from .params import MONTH_RE, month_number
+from .params import as_of as _as_of
 
 
 def is_month(text) -> bool:
-    return isinstance(text, str) and bool(MONTH_RE.match(text))
+    """A well-formed month YYYY-MM (any four-digit year; request parameters use ``params.month``)."""
+    return isinstance(text, str) and bool(MONTH_RE.fullmatch(text))
 
 
 def check_month(text: str, label: str = "month") -> str:
@@ -17,19 +19,22 @@ def check_month(text: str, label: str = "month") -> str:
     return text
 
 
+def month_of_number(number: int) -> str:
+    """The inverse of ``month_number``; refuses to carry past year 9999 (or before year 1)."""
+    year, index = divmod(number, 12)
+    if not 1 <= year <= 9999:
+        raise ValueError(f"month arithmetic left the calendar (year {year})")
+    return f"{year:04d}-{index + 1:02d}"
+
+
 def add_months(month: str, n: int) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    index = year * 12 + (mon - 1) + n
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return month_of_number(month_number(check_month(month)) + n)
 
 
 def month_range(start: str, end: str) -> list[str]:
-    """Every month from start to end inclusive."""
-    out, month = [], start
-    while month <= end:
-        out.append(month)
-        month = add_months(month, 1)
-    return out
+    """Every month from start to end inclusive (empty when start is after end)."""
+    first, last = month_number(check_month(start, "start")), month_number(check_month(end, "end"))
+    return [month_of_number(n) for n in range(first, last + 1)]
 
 
 def month_label(month: str, style: str = "long") -> str:
@@ -39,17 +44,7 @@ def month_label(month: str, style: str = "long") -> str:
 
 
 def parse_as_of(text: str | None) -> datetime | None:
-    """An "as of" moment as naive UTC: a date means the end of that day; ISO 8601 timestamps too."""
-    if text is None or str(text).strip() == "":
-        return None
-    text = str(text).strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        day = datetime.strptime(text, "%Y-%m-%d")
-        return day + timedelta(days=1) - timedelta(microseconds=1)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"as_of must be a date YYYY-MM-DD or an ISO 8601 timestamp, not {text!r}") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+    """An "as of" moment as naive UTC (None when absent): a date means the end of that day; ISO 8601
+    timestamps too; from 2000-01-01 to 2100-01-01. Raises ``ParameterError`` (a ValueError)."""
+    return _as_of(text if text is None or isinstance(text, str) else str(text))
+

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from metrics import history, revisions
+from metrics import history, params, revisions
 from metrics.months import month_label
 
 from dashboard.auth import allowed, callback_requires, current_user
@@ -27,11 +27,14 @@ def _first(value):
     return value[-1] if isinstance(value, (list, tuple)) else value
 
 
-def _int(value) -> int | None:
+def _id(value, name: str) -> tuple[int | None, str | None]:
+    """(id, problem): an id from the URL or a component, checked by ``metrics.params``."""
+    if isinstance(value, int) and not isinstance(value, bool):  # a revision number from a Store
+        value = str(value)
     try:
-        return int(_first(value))
-    except (TypeError, ValueError, OverflowError):
-        return None
+        return params.identifier(value, name), None
+    except params.ParameterError as exc:
+        return None, str(exc)
 
 
 def layout(upload=None, dataset=None, month=None, **_query):
@@ -39,7 +42,7 @@ def layout(upload=None, dataset=None, month=None, **_query):
         return access_note("history", "History", "viewer")
     context = get_context()
     catalog = context.catalog
-    upload_id, dataset, month = _int(upload), _first(dataset), _first(month)
+    (upload_id, problem), dataset, month = _id(upload, "upload"), _first(dataset), _first(month)
     with context.store.read() as conn:
         rows = history.attempts(conn)
         found = history.upload_detail(conn, upload_id) if upload_id else None
@@ -80,6 +83,8 @@ def layout(upload=None, dataset=None, month=None, **_query):
     ], "history-slice")
     return tool_page("history", "History", "Every upload attempt (who, when, which file, what happened) "
                      "and every revision of each month's figures.", [
+        html.Div(f"Ignored in the link: {problem}.", className="alert alert-warning py-2",
+                 id="history-link-problem") if problem else None,
         panel("Upload attempts", [grid], "history-uploads",
               extra=html.Span(f"{len(rows):,} most recent · select one to see its detail",
                               className="panel-note")),
@@ -115,7 +120,9 @@ def register_callbacks(app) -> None:
         trigger = ctx.triggered_id
         if trigger == "history-rollback-cancel" or not isinstance(trigger, dict) or not ctx.triggered[0]["value"]:
             return True, None, ""
-        revision = int(trigger["revision"])
+        revision, problem = _id(trigger["revision"], "revision")
+        if problem:
+            return True, None, ""
         return False, revision, f"Roll back to revision {revision}"
 
     @app.callback(Output(LOCATION, "search", allow_duplicate=True),
@@ -130,9 +137,12 @@ def register_callbacks(app) -> None:
         if not n_clicks or revision is None:
             return no_update, no_update
         context = get_context()
+        revision, problem = _id(revision, "revision")
+        if problem:
+            return no_update, problem
         try:
             done = revisions.rollback(context.store, context.catalog, str(dataset), str(month),
-                                      _int(revision) or 0, actor=current_user().name, reason=reason)
+                                      revision, actor=current_user().name, reason=reason)
         except ValueError as exc:
             return no_update, str(exc)
         return history_href(upload=done["upload_id"], dataset=dataset, month=month)[len("/history"):], ""
