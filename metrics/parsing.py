@@ -15,8 +15,8 @@ import pandas as pd
 
 from .catalog import Catalog, Dataset
 from .errors import ErrorLog, UploadError, did_you_mean, or_list, quoted
-from .readers import (NOT_A_TABLE, OLE_MAGIC, ZIP_MAGIC, Match, Sheet, header_key, match_header,
-                      megabytes, read_csv, read_xlsx)
+from .readers import (NOT_A_TABLE, OLE_MAGIC, ZIP_MAGIC, Match, Sheet, column_letter, header_key,
+                      match_header, megabytes, read_csv, read_xlsx)
 from .values import check_columns, number_text
 
 
@@ -120,7 +120,7 @@ def _check_sheet(sheet: Sheet, ds: Dataset, catalog: Catalog, match: Match, log:
     for j, column in enumerate(sheet.columns):
         if (j >= len(header) or not header_key(header[j])) and any(
                 str(v).strip() for v in column[column != ""]):
-            warnings.append(f"{sheet.name}: column {_letter(j)} has values but no header; ignored")
+            warnings.append(f"{sheet.name}: column {column_letter(j)} has values but no header; ignored")
     raw = {c: sheet.columns[p] if p < len(sheet.columns) else np.full(n, "", dtype=object)
            for c, p in match.positions.items()}
     headers = {c: header[p] for c, p in match.positions.items()}
@@ -140,16 +140,6 @@ def _check_sheet(sheet: Sheet, ds: Dataset, catalog: Catalog, match: Match, log:
         data = {"month": data["month"], **{d: data[d] for d in ds.dimensions},
                 **{m: data[m].astype(np.float64) for m in ds.measures}}
     return pd.DataFrame({**data, "_row": sheet.rows[keep]})
-
-
-def _letter(j: int) -> str:
-    """0 -> 'A', 26 -> 'AA': the spreadsheet's name for a column position."""
-    name = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        name = chr(65 + r) + name
-    return name
 
 
 def _combine(codes: list[np.ndarray], n: int) -> np.ndarray:
