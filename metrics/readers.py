@@ -15,7 +15,7 @@ import io
 import re
 import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -59,7 +59,7 @@ class _Stop(Exception):
 @dataclass
 class _Budget:
     """The cells an upload may still use (shared by its sheets)."""
-    cells: int = LIMITS.cells
+    cells: int = field(default_factory=lambda: LIMITS.cells)
 
     def spend(self, n: int, log: "ErrorLog", sheet: str, row: int) -> None:
         self.cells -= n
