@@ -1,4 +1,9 @@
-"""Export the figures in force as a workbook in upload format (a sheet per dataset), formula-safe."""
+"""Export the figures in force as a workbook in upload format (a sheet per dataset).
+
+Text is written as XLSX string cells, exactly as stored: a string cell is never a formula, so it
+needs no guard (the leading-apostrophe guard is for CSV, where a reader cannot tell). Exporting
+and uploading the export again changes nothing.
+"""
 from __future__ import annotations
 
 import io
@@ -12,16 +17,6 @@ from . import schema
 from .catalog import Catalog
 from .ingest import read_revision_frame
 from .queries import revisions_in_force
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Text that a spreadsheet would run as a formula gets a leading quote; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
 
 def dataset_frame(conn: Connection, catalog: Catalog, dataset: str, as_of: datetime | None = None
                   ) -> pd.DataFrame:
@@ -58,7 +53,10 @@ def export_workbook(conn: Connection, catalog: Catalog, as_of: datetime | None =
         sheet = wb.create_sheet(name)
         sheet.append(list(frame.columns))
         for row in frame.itertuples(index=False, name=None):
-            sheet.append([None if (isinstance(v, float) and pd.isna(v)) else neutralise(v) for v in row])
+            sheet.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # openpyxl reads '=…' text as a formula: keep it text
+                    cell.data_type = "s"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+import orjson
 import pandas as pd
 from sqlalchemy import Connection, insert, select, update
 
@@ -100,6 +101,12 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
         plans = {name: _plan_dataset(conn, catalog.datasets[name], table, status, digests[name])
                  for name, table in tables.items()}
         report.changes = [c for changes in plans.values() for c in changes]
+        unencodable = encoding_problem(report)
+        if unencodable:  # checked before anything is written, so the audit trail always reads
+            report.changes, plans = [], {}
+            report.errors.append(UploadError(filename, None, None, None, "the upload's report "
+                                             f"cannot be recorded ({unencodable}); nothing was "
+                                             "written"))
         changing = [c for c in report.changes if c.kind == "changed"]
         if changing and not reason:
             first = changing[0]
@@ -123,6 +130,16 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
                 write_slices(conn, catalog.datasets[name], table[table["month"].isin(months)],
                              upload_id, status, now, reason, digests[name])
     return report
+
+
+def encoding_problem(report: IngestReport) -> str | None:
+    """Why the report (which becomes the upload's audit entry) cannot be encoded as the API
+    encodes it — e.g. an integer past 64 bits — or None."""
+    try:
+        orjson.dumps(report.as_dict(), option=orjson.OPT_SERIALIZE_NUMPY)
+    except (orjson.JSONEncodeError, TypeError) as exc:
+        return str(exc)
+    return None
 
 
 def _content_columns(ds: Dataset) -> list[str]:
@@ -216,8 +233,8 @@ def diff_into(change: SliceChange, ds: Dataset, old: pd.DataFrame, new: pd.DataF
 def _plain(value):
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)  # larger ones stay floats: a JSON integer past 64 bits cannot be read
     return value.item() if hasattr(value, "item") else value
 
 

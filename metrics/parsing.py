@@ -15,8 +15,8 @@ import pandas as pd
 
 from .catalog import Catalog, Dataset
 from .errors import ErrorLog, UploadError, did_you_mean, or_list, quoted
-from .readers import (NOT_A_TABLE, OLE_MAGIC, ZIP_MAGIC, Match, Sheet, header_key, match_header,
-                      megabytes, read_csv, read_xlsx)
+from .readers import (NOT_A_TABLE, OLE_MAGIC, ZIP_MAGIC, Match, Sheet, column_letter, header_key,
+                      match_header, megabytes, read_csv, read_xlsx)
 from .values import check_columns, number_text
 
 
@@ -25,8 +25,9 @@ class ParsedUpload:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     errors: list[UploadError] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
+    skipped_sheets: list[str] = field(default_factory=list)  # dataset sheets with no data rows
     sheets: dict[str, str] = field(default_factory=dict)  # dataset -> sheet name (CSV: file name)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # notices shown with the result
 
     @property
     def ok(self) -> bool:
@@ -49,12 +50,16 @@ def parse_upload(data: bytes, filename: str, catalog: Catalog, dataset: str | No
     elif not data.strip():
         log.add(name, None, None, None, "the file is empty")
     elif data[:4] == ZIP_MAGIC:
+        _name_disagrees(name, ".xlsx", out.warnings)
         sheets = read_xlsx(data, name, catalog, dataset, max_bytes, out.ignored_sheets, log)
     elif data[:8] == OLE_MAGIC:
         log.add(name, None, None, None, f"{NOT_A_TABLE}: it looks like an old Excel .xls (or a "
                 "password-protected) workbook; save it as .xlsx or CSV without a password")
     else:
         sheets = read_csv(data, name, catalog, dataset, log)
+        if sheets:
+            _name_disagrees(name, ".csv", out.warnings)
+    empty: list[tuple[Sheet, Dataset]] = []
     for sheet in sheets:
         ds = _sheet_dataset(sheet, catalog, log)
         if ds is None:
@@ -65,12 +70,40 @@ def parse_upload(data: bytes, filename: str, catalog: Catalog, dataset: str | No
             continue
         out.sheets[ds.name] = sheet.name
         table = _check_sheet(sheet, ds, catalog, match_header(sheet.header, ds), log, out.warnings)
-        if table is not None:
+        if table is EMPTY:
+            empty.append((sheet, ds))
+        elif table is not None:
             out.tables[ds.name] = table
+    skip = bool(out.tables or log.total)  # other sheets hold figures (or errors): skip these
+    for sheet, ds in empty:
+        if skip:
+            out.skipped_sheets.append(sheet.name)
+            del out.sheets[ds.name]
+            out.warnings.append(f"{sheet.name}: no data rows, so the sheet was skipped; the "
+                                f"stored {ds.name} figures are untouched")
+        else:  # nothing to store at all: say why, where
+            log.add(sheet.name, sheet.header_row if sheet.header else None, None, None,
+                    "there is a header row but no data rows below it" if sheet.header else
+                    f"the sheet is empty (expected a header row with {', '.join(ds.required)}, "
+                    "then one row per figure)")
     out.errors = log.finish([s.name for s in sheets], name)
     if out.errors:
         out.tables = {}
     return out
+
+
+EMPTY = pd.DataFrame()  # _check_sheet's answer for a sheet with no data rows
+
+_KINDS = {".xlsx": "an XLSX workbook", ".xlsm": "an XLSX workbook", ".csv": "CSV text",
+          ".txt": "CSV text", ".tsv": "CSV text"}
+
+
+def _name_disagrees(name: str, read_as: str, notices: list[str]) -> None:
+    """A notice when the file's extension names another kind than its content (read by content)."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix in _KINDS and _KINDS[suffix] != _KINDS[read_as]:
+        notices.append(f"{name}: the name ends in {suffix} but the file holds "
+                       f"{_KINDS[read_as]}; it was read as {_KINDS[read_as]}")
 
 
 def _sheet_dataset(sheet: Sheet, catalog: Catalog, log: ErrorLog) -> Dataset | None:
@@ -100,9 +133,7 @@ def _check_sheet(sheet: Sheet, ds: Dataset, catalog: Catalog, match: Match, log:
     """The sheet's canonical table, or None after logging why it cannot be one."""
     start, header, n = log.total, sheet.header, len(sheet.rows)
     if not header:
-        log.add(sheet.name, None, None, None, f"the sheet is empty (expected a header row with "
-                f"{', '.join(ds.required)}, then one row per figure)")
-        return None
+        return EMPTY
     for col, first, again in match.duplicates:
         log.add(sheet.name, sheet.header_row, header[again], header[again], f"columns "
                 f"'{header[first]}' and '{header[again]}' both give {col}; keep one")
@@ -120,15 +151,13 @@ def _check_sheet(sheet: Sheet, ds: Dataset, catalog: Catalog, match: Match, log:
     for j, column in enumerate(sheet.columns):
         if (j >= len(header) or not header_key(header[j])) and any(
                 str(v).strip() for v in column[column != ""]):
-            warnings.append(f"{sheet.name}: column {_letter(j)} has values but no header; ignored")
+            warnings.append(f"{sheet.name}: column {column_letter(j)} has values but no header; ignored")
     raw = {c: sheet.columns[p] if p < len(sheet.columns) else np.full(n, "", dtype=object)
            for c, p in match.positions.items()}
     headers = {c: header[p] for c, p in match.positions.items()}
     values, codes, keep = check_columns(ds, catalog, raw, headers, sheet.rows, sheet.name, log)
     if not keep.any():
-        log.add(sheet.name, sheet.header_row, None, None, "there is a header row but no data "
-                "rows below it")
-        return None
+        return EMPTY
     _cross_checks(sheet, ds, catalog, values, codes, raw, headers, keep, log)
     if log.total > start:
         return None
@@ -140,16 +169,6 @@ def _check_sheet(sheet: Sheet, ds: Dataset, catalog: Catalog, match: Match, log:
         data = {"month": data["month"], **{d: data[d] for d in ds.dimensions},
                 **{m: data[m].astype(np.float64) for m in ds.measures}}
     return pd.DataFrame({**data, "_row": sheet.rows[keep]})
-
-
-def _letter(j: int) -> str:
-    """0 -> 'A', 26 -> 'AA': the spreadsheet's name for a column position."""
-    name = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        name = chr(65 + r) + name
-    return name
 
 
 def _combine(codes: list[np.ndarray], n: int) -> np.ndarray:

@@ -2,15 +2,20 @@
 
 The file type comes from the content, not the name. XLSX is checked before openpyxl sees it: a
 DOCTYPE/ENTITY anywhere in its XML, or an unpacked size over 20x ``max_bytes`` (200 MB at most),
-rejects it. Validation of the cells is ``parsing``'s job.
+rejects it. The work is bounded before anything is materialised (``Limits``): an XLSX sheet is read
+element by element, only the cells it really has, and a CSV through a reader that stops at the
+first row, column, cell or row length over a limit, each with a located error. A workbook that
+cannot be read (truncated XML, a shared string that does not exist, a bad zip member) is a located
+"damaged" error, never an exception. Validation of the cells is ``parsing``'s job.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -27,6 +32,42 @@ HEADER_SEARCH = 10  # a header may sit below up to 9 title rows
 _XML_BOMBS = tuple(p.encode(enc) for p in ("<!doctype", "<!entity")
                    for enc in ("ascii", "utf-16-le", "utf-16-be"))
 NOT_A_TABLE = "not a CSV or XLSX file"
+DAMAGED = "the file is damaged ({}); save it again from Excel"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of an upload is read at most; past any of these the upload is refused where it is.
+
+    ``cells`` counts, per upload, every cell of a row up to its last value plus every empty cell
+    element an XLSX lists, so that what is held in memory never exceeds it.
+    """
+    rows: int = 1_000_000  # per sheet (or CSV file), by row number
+    columns: int = 200  # per sheet: the last column holding a value, at most column GR
+    cells: int = 5_000_000  # per upload
+    cell_chars: int = 32_767  # per cell: Excel's own limit
+    row_chars: int = 1_000_000  # per CSV row, separators and quotes included
+
+
+LIMITS = Limits()
+
+
+class _Stop(Exception):
+    """A limit was reached or the file cannot be read; the located error is already logged."""
+
+
+@dataclass
+class _Budget:
+    """The cells an upload may still use (shared by its sheets)."""
+    cells: int = field(default_factory=lambda: LIMITS.cells)
+
+    def spend(self, n: int, log: "ErrorLog", sheet: str, row: int) -> None:
+        self.cells -= n
+        if self.cells < 0:
+            log.add(sheet, row, None, None, f"the upload holds more than {LIMITS.cells:,} cells "
+                    "(counting each row up to its last value); split it, or upload one dataset "
+                    "at a time")
+            raise _Stop
 
 @dataclass
 class Sheet:
@@ -41,6 +82,35 @@ class Sheet:
 
 def megabytes(size: int) -> str:
     return f"{size / 1_000_000:,.1f} MB"
+
+
+def column_letter(j: int) -> str:
+    """0 -> 'A', 26 -> 'AA': the spreadsheet's name for a column position."""
+    name = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        name = chr(65 + r) + name
+    return name
+
+
+def _too_many_columns(log: "ErrorLog", sheet: str, row: int, last: int) -> None:
+    log.add(sheet, row, column_letter(last - 1), None, f"row {row} uses column "
+            f"{column_letter(last - 1)}; at most {LIMITS.columns} columns (A to "
+            f"{column_letter(LIMITS.columns - 1)}) are read — delete the columns beyond")
+    raise _Stop
+
+
+def _too_long(log: "ErrorLog", sheet: str, row: int, column: str | None, size: int) -> None:
+    log.add(sheet, row, column, None, f"the cell holds {size:,} characters; at most "
+            f"{LIMITS.cell_chars:,} are read")
+    raise _Stop
+
+
+def _too_many_rows(log: "ErrorLog", sheet: str, row: int) -> None:
+    log.add(sheet, row, None, None, f"the sheet goes on past row {LIMITS.rows:,}, the most that "
+            "is read; split it into several uploads")
+    raise _Stop
 
 
 # ----------------------------------------------------------------------------------- headers
@@ -116,26 +186,83 @@ def _delimiter(text: str) -> str:
     return max(",;\t", key=lambda d: (first.count(d), d == ","))
 
 
+class _Lines:
+    """The text's physical lines (ends kept), refusing to hand ``csv`` a record longer than
+    ``LIMITS.row_chars``: the reader never holds more than that for one row."""
+
+    def __init__(self, text: str):
+        self._lines = (m.group() for m in _LINE.finditer(text))
+        self.pending = 0  # characters handed out since the last record ended
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.pending += len(line)
+        if self.pending > LIMITS.row_chars:
+            raise _RowTooLong
+        return line
+
+
+class _RowTooLong(Exception):
+    pass
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _scan_csv(text: str, delim: str, name: str, budget: _Budget,
+              log: ErrorLog) -> list[tuple[int, list[str]]]:
+    """Every record checked against the limits; the first ones kept for finding the header."""
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delim)
+    records: list[tuple[int, list[str]]] = []
+    number = nonblank = 0
+    try:
+        for fields in reader:
+            number += 1
+            lines.pending = 0
+            if number > LIMITS.rows:
+                _too_many_rows(log, name, number)
+            if len(fields) > LIMITS.columns:
+                _too_many_columns(log, name, number, len(fields))
+            longest = max(map(len, fields), default=0)
+            if longest > LIMITS.cell_chars:
+                j = next(j for j, f in enumerate(fields) if len(f) == longest)
+                _too_long(log, name, number, column_letter(j), longest)
+            budget.spend(len(fields), log, name, number)
+            if len(records) < 1000 and nonblank < HEADER_SEARCH:
+                records.append((number, fields))
+                nonblank += any(c.strip() for c in fields)
+    except _RowTooLong:
+        log.add(name, number + 1, None, None, f"the row is longer than {LIMITS.row_chars:,} "
+                f"characters, the most that is read (at most {LIMITS.columns} columns of "
+                f"{LIMITS.cell_chars:,} characters each) — is it really a CSV file?")
+        raise _Stop from None
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            log.add(name, number + 1, None, None, f"a cell holds more than "
+                    f"{csv.field_size_limit():,} characters; at most {LIMITS.cell_chars:,} are read")
+        else:
+            log.add(name, number + 1, None, None, f"the file cannot be read as CSV: {exc}")
+        raise _Stop from None
+    return records
+
+
 def read_csv(data: bytes, name: str, catalog: Catalog, dataset: str | None,
              log: ErrorLog) -> list[Sheet]:
-    """The CSV as one sheet named after the file (none if it is not text or has no header)."""
+    """The CSV as one sheet named after the file (none if it is not text, has no header or goes
+    past a limit)."""
     text, encoding = _decode(data)
     if text is None:
         log.add(name, None, None, None, f"{NOT_A_TABLE}: it is neither a workbook nor text; "
                 "upload an .xlsx workbook or a CSV file")
         return []
     delim = _delimiter(text)
-    reader = csv.reader(io.StringIO(text[: 1 << 20], newline=""), delimiter=delim)
-    records: list[tuple[int, list[str]]] = []  # (row number, fields) of the first rows
-    nonblank = 0
     try:
-        for fields in reader:
-            records.append((len(records) + 1, fields))
-            nonblank += any(c.strip() for c in fields)
-            if nonblank >= HEADER_SEARCH or len(records) >= 1000:
-                break
-    except csv.Error as exc:
-        log.add(name, len(records) + 1, None, None, f"the file cannot be read as CSV: {exc}")
+        records = _scan_csv(text, delim, name, _Budget(), log)
+    except _Stop:
         return []
     index = find_header(records, candidates(catalog, dataset))
     if index is None:
@@ -223,14 +350,32 @@ def read_xlsx(data: bytes, name: str, catalog: Catalog, dataset: str | None, max
         book = _openpyxl().load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a zip that is not a workbook
         log.add(name, None, None, None, f"{NOT_A_TABLE}: the zip could not be read as an XLSX "
-                f"workbook ({type(exc).__name__}); save it again from Excel as .xlsx")
+                f"workbook; {DAMAGED.format(type(exc).__name__)} as .xlsx")
         return []
     try:
         chosen = _choose_sheets(book, name, catalog, dataset, log)
         ignored.extend(s for s in book.sheetnames if s not in chosen)
-        return [_sheet_from(book[title], ds, catalog) for title, ds in chosen.items()]
+        budget, sheets = _Budget(), []
+        for title, ds in chosen.items():
+            try:
+                sheets.append(_sheet_from(book[title], ds, catalog, budget, log))
+            except _Stop:
+                pass
+            except Exception as exc:  # truncated XML, a bad zip member, a value openpyxl rejects
+                log.add(title, None, None, None, DAMAGED.format(_damage(exc)))
+        return sheets
     finally:
         book.close()
+
+
+def _damage(exc: Exception) -> str:
+    """What went wrong reading a sheet, in a few words."""
+    kind = type(exc).__name__
+    if "ParseError" in kind or "XMLSyntax" in kind:
+        return f"its XML is cut short or invalid: {str(exc)[:80]}"
+    if isinstance(exc, zipfile.BadZipFile):
+        return f"a part of the zip is corrupt: {str(exc)[:80]}"
+    return f"{kind}: {str(exc)[:80]}" if str(exc) else kind
 
 
 def _choose_sheets(book, name: str, catalog: Catalog, dataset: str | None,
@@ -255,18 +400,93 @@ def _choose_sheets(book, name: str, catalog: Catalog, dataset: str | None,
     return chosen
 
 
-def _sheet_from(ws, dataset: str | None, catalog: Catalog) -> Sheet:
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _DATA = _NS + "row", _NS + "c", _NS + "sheetData"
+
+
+def _sheet_records(ws, budget: _Budget, log: ErrorLog):
+    """(row number, cell texts) of each row holding a value, reading only the cells the sheet
+    XML really has (openpyxl's own reader pads every row to its widest column) and stopping at the
+    first limit reached. Cell values are decoded by openpyxl's parser, one cell at a time."""
+    from defusedxml.ElementTree import iterparse
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book, title = ws.parent, ws.title
+    shared = ws._shared_strings
+    formats: dict[int, str] = {}
+
+    def number_format(style_id: int) -> str:
+        if style_id not in formats:
+            formats[style_id] = ReadOnlyCell(ws, 0, 0, None, "n", style_id).number_format
+        return formats[style_id]
+
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, shared, data_only=True, epoch=book.epoch,
+                                 date_formats=book._date_formats,
+                                 timedelta_formats=book._timedelta_formats)
+        stack: list = []  # the open elements, root first
+        in_cell = row_elements = number = 0
+        cells: dict[int, str] = {}
+        for event, el in iterparse(src, events=("start", "end")):
+            if event == "start":
+                stack.append(el)
+                if el.tag == _CELL or in_cell:
+                    in_cell += 1
+                elif el.tag == _ROW:
+                    row_elements += 1
+                    number = int(el.get("r") or parser.row_counter + 1)
+                    parser.row_counter, parser.col_counter, cells = number, 0, {}
+                    if row_elements > LIMITS.rows or number > LIMITS.rows:
+                        _too_many_rows(log, title, number)
+                continue
+            stack.pop()
+            if in_cell:
+                in_cell -= 1
+                if in_cell:
+                    continue  # a cell's value: read with the cell
+            if el.tag == _CELL:
+                _read_cell(el, parser, cells, number, title, budget, log, number_format)
+            elif el.tag == _ROW and cells:
+                width = max(cells)
+                budget.spend(width, log, title, number)
+                texts = [""] * width
+                for column, text in cells.items():
+                    texts[column - 1] = text
+                if any(t.strip() for t in texts):
+                    yield number, texts
+            if stack:
+                stack[-1].clear()  # drop what was read: memory stays flat whatever the XML holds
+
+
+def _read_cell(el, parser, cells: dict[int, str], number: int, title: str, budget: _Budget,
+               log: ErrorLog, number_format) -> None:
+    """One cell element into ``cells`` ({column: text}), checked against the limits."""
+    shared = parser.shared_strings
+    if el.get("t") == "s":
+        index = (el.findtext(_NS + "v") or "").strip()
+        if index and not (index.isdigit() and int(index) < len(shared)):
+            ref = el.get("r") or ""
+            log.add(title, number, ref.rstrip("0123456789") or None, index, DAMAGED.format(
+                f"cell {ref} points to shared string {index}, which does not exist"))
+            raise _Stop
+    cell = parser.parse_cell(el)
+    value, column = cell["value"], cell["column"]
+    if value is None or value == "":
+        budget.spend(1, log, title, number)
+        return
+    if column > LIMITS.columns:
+        _too_many_columns(log, title, number, column)
+    text = cell_text(value, number_format(cell["style_id"]) if type(value) in (int, float) else None)
+    if len(text) > LIMITS.cell_chars:
+        _too_long(log, title, number, column_letter(column - 1), len(text))
+    cells[column] = text
+
+
+def _sheet_from(ws, dataset: str | None, catalog: Catalog, budget: _Budget,
+                log: ErrorLog) -> Sheet:
     """A worksheet's non-blank rows as text, with their real row numbers."""
-    if hasattr(ws, "reset_dimensions"):
-        ws.reset_dimensions()  # the stored dimension may be wrong; read every row
-    records = []
-    for number, row in enumerate(ws.iter_rows(), start=1):
-        texts = [cell_text(c.value, c.number_format if type(c.value) in (int, float) else None)
-                 for c in row]
-        while texts and not texts[-1].strip():
-            texts.pop()
-        if texts and any(t.strip() for t in texts):
-            records.append((number, texts))
+    records = list(_sheet_records(ws, budget, log))
     index = find_header(records, candidates(catalog, dataset))
     if index is None:
         return Sheet(ws.title, dataset, [], 1, [], np.zeros(0, dtype=np.int64))

@@ -21,6 +21,7 @@ from .errors import ErrorLog, did_you_mean, or_list, quoted, with_article
 MIN_YEAR, MAX_YEAR = 2000, 2099
 MAX_TEXT = 200  # dimension values and titles
 MAX_DETAIL = 5000
+MAX_COUNT = 10**12  # counts above are refused; every count up to it is exact in float64 (< 2**53)
 MONTH_FORMS = "a month such as 2020-01, Jan-20, January 2020, 01/2020 or an Excel date"
 DATE_FORMS = "a date such as 2020-01-31, 31/01/2020 or an Excel date (day first)"
 
@@ -84,26 +85,65 @@ def parse_date(text) -> str | None:
     return day.isoformat() if day and had_day else None
 
 
+def _number_parts(text) -> tuple[int, bool, str, str, bool]:
+    """(status, negative, whole digits, fraction digits, had a % sign) of '31,000', '(5)', '87.07%'.
+
+    The digits are kept as text, so the value can be judged exactly however long it is.
+    """
+    t = str(text).strip()
+    if not t:
+        return BLANK, False, "", "", False
+    percent = t.endswith("%")
+    if percent:
+        t = t[:-1].rstrip()
+    negative = False
+    if t[:1] == "(" and t[-1:] == ")":
+        t, negative = t[1:-1].strip(), True
+    elif t and t[0] in "+-\u2212":
+        negative, t = t[0] != "+", t[1:].lstrip()
+    m = _NUMBER.fullmatch(t)
+    if not t or not m or not (m[1] or (m[2] and len(m[2]) > 1)):
+        return BAD, negative, "", "", percent
+    return OK, negative, (m[1] or "").replace(",", ""), (m[2] or ".")[1:], percent
+
+
 def parse_number(text) -> tuple[float, int, bool]:
     """(value, status, had a % sign) for '31,000', ' 15 ', '87.07%', '(5)', '-5'.
 
     status is OK, BLANK (empty cell, value NaN) or BAD (not a number, value NaN).
     """
-    t = str(text).strip()
-    if not t:
-        return math.nan, BLANK, False
-    percent = t.endswith("%")
+    status, negative, whole, fraction, percent = _number_parts(text)
+    if status != OK:
+        return math.nan, status, percent
+    value = float(f"{whole or 0}.{fraction or 0}")
+    return -value if negative else value, OK, percent
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count cell judged exactly, never through float64: its problem, or its value."""
+    value: int | None  # None when there is a problem (or the cell is blank)
+    problem: str | None  # 'percent' | 'negative' | 'fraction' | 'too_big' | 'bad' | None
+
+
+def parse_count(text) -> Count:
+    """A count: a whole number from 0 to MAX_COUNT, compared as digits (no float rounding)."""
+    status, negative, whole, fraction, percent = _number_parts(text)
+    if status == BLANK:
+        return Count(None, None)
+    if status == BAD:
+        return Count(None, "bad")
+    whole = whole.lstrip("0")
+    nonzero = bool(whole) or bool(fraction.strip("0"))
     if percent:
-        t = t[:-1].rstrip()
-    sign = 1.0
-    if t[:1] == "(" and t[-1:] == ")":
-        t, sign = t[1:-1].strip(), -1.0
-    elif t and t[0] in "+-\u2212":
-        sign, t = (-1.0 if t[0] != "+" else 1.0), t[1:].lstrip()
-    m = _NUMBER.fullmatch(t)
-    if not t or not m or not (m[1] or (m[2] and len(m[2]) > 1)):
-        return math.nan, BAD, percent
-    return sign * float(t.replace(",", "")), OK, percent
+        return Count(None, "percent")
+    if negative and nonzero:
+        return Count(None, "negative")
+    if fraction.strip("0"):
+        return Count(None, "fraction")
+    if len(whole) > len(str(MAX_COUNT)) or int(whole or 0) > MAX_COUNT:
+        return Count(None, "too_big")
+    return Count(int(whole or 0), None)
 
 
 def cell_text(value, number_format: str | None = None) -> str:
@@ -157,6 +197,7 @@ class ParsedColumn:
     bad: np.ndarray  # bool: not blank and not a value of the expected kind
     percent_sign: np.ndarray | None = None  # numbers: the cell ended with '%'
     codes: np.ndarray | None = None  # text-like: an int per distinct canonical value, -1 for none
+    problem: np.ndarray | None = None  # counts: index into COUNT_PROBLEMS (0: none)
 
 
 def map_column(raw: np.ndarray, fn) -> ParsedColumn:
@@ -198,6 +239,42 @@ def number_column(raw: np.ndarray) -> ParsedColumn:
             values[i], status[i], percent[i] = parse_number(text)
     status, percent = status[codes], percent[codes]
     return ParsedColumn(values[codes], status == BLANK, status == BAD, percent)
+
+
+COUNT_PROBLEMS = (None, "percent", "negative", "fraction", "too_big")
+
+
+def count_column(raw: np.ndarray) -> ParsedColumn:
+    """Counts of a column, judged exactly (``parse_count``) once per distinct value; plain digit
+    strings of up to 12 digits (below MAX_COUNT, so exact in float64) in one go."""
+    n = len(raw)
+    try:
+        joined = "".join(raw)
+    except TypeError:
+        joined = ""
+    if (joined.isdecimal() and joined.isascii() and all(raw)
+            and max(map(len, raw), default=0) < len(str(MAX_COUNT))):
+        none = np.zeros(n, dtype=bool)
+        return ParsedColumn(raw.astype(np.float64), none, none, none,
+                            problem=np.zeros(n, dtype=np.int8))
+    codes, uniques = pd.factorize(raw)
+    m = len(uniques)
+    values = np.full(m + 1, np.nan)
+    blank = np.zeros(m + 1, dtype=bool)
+    bad = np.zeros(m + 1, dtype=bool)
+    problem = np.zeros(m + 1, dtype=np.int8)
+    blank[m] = True
+    for i, text in enumerate(uniques):
+        count = parse_count(text)
+        if count.value is not None:
+            values[i] = count.value  # at most MAX_COUNT: exact
+        elif count.problem == "bad":
+            bad[i] = True
+        elif count.problem:
+            problem[i] = COUNT_PROBLEMS.index(count.problem)
+        else:
+            blank[i] = True
+    return ParsedColumn(values[codes], blank[codes], bad[codes], None, problem=problem[codes])
 
 
 def month_column(raw: np.ndarray) -> ParsedColumn:
@@ -277,6 +354,16 @@ def _bad_message(col, catalog, value) -> str:
 LONG_TEXT = {"detail"}
 
 
+def _count_messages(col, catalog) -> list:
+    """A message for each of COUNT_PROBLEMS (by position), given the cell's text."""
+    return [None,
+            lambda v: _bad_message(col, catalog, v),
+            lambda v: f"{quoted(v)} is negative; {col.name} must be 0 or more",
+            lambda v: f"{quoted(v)} is not a whole number (expected {expected(col, catalog)})",
+            lambda v: f"{quoted(v)} is more than {MAX_COUNT:,}, the largest {col.name} accepted "
+                      "(a count must be a whole number from 0 to 10^12)"]
+
+
 def _metric_id(catalog):
     names = {normalise_name(m): m for m in catalog.metrics}
     names.update({normalise_name(m.title): m.id for m in catalog.metrics.values()})
@@ -289,7 +376,9 @@ def _parse(col, catalog, raw: np.ndarray) -> ParsedColumn:
         return month_column(raw)
     if col.type == "date":
         return date_column(raw)
-    if col.type in ("count", "percent"):
+    if col.type == "count":
+        return count_column(raw)
+    if col.type == "percent":
         return number_column(raw)
     if col.type == "dimension" and dim is not None:
         return dimension_column(dim, raw)
@@ -344,14 +433,9 @@ def check_columns(ds, catalog, raw: dict, headers: dict, rows: np.ndarray, sheet
         if p.codes is not None:
             codes[col.name] = p.codes
         if col.type == "count":
-            pct, negative = p.percent_sign & ~p.bad, values < 0
-            partial = ~pct & (values >= 0) & (values % 1 != 0)
-            report(pct, lambda v, col=col: _bad_message(col, catalog, v))
-            report(~pct & negative, lambda v, col=col: f"{quoted(v)} is negative; "
-                   f"{col.name} must be 0 or more")
-            report(partial, lambda v, col=col: f"{quoted(v)} is not a whole number (expected "
-                   f"{expected(col, catalog)})")
-            values[pct | negative | partial] = np.nan  # no knock-on errors from these cells
+            for code, message in enumerate(_count_messages(col, catalog)):
+                if code:
+                    report(p.problem == code, message)
         elif col.type == "percent":
             high, low = values > 100, values < 0
             report(high, lambda v, col=col: f"{quoted(v)} is above 100%; {col.name} is "

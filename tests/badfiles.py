@@ -50,12 +50,77 @@ def xlsx_bytes(sheets: dict[str, list[list]],
 
 
 def replace_member(data: bytes, member: str, content: bytes) -> bytes:
-    """The same zip with one member's content replaced."""
+    """The same zip with one member's content replaced (or added when it is not there)."""
+    return edit_members(data, {member: content})
+
+
+def edit_members(data: bytes, members: dict[str, bytes]) -> bytes:
+    """The same zip with the given members' contents replaced, and any new ones added."""
     src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            dst.writestr(info.filename, content if info.filename == member else src.read(info))
+            dst.writestr(info.filename, members.get(info.filename, src.read(info)))
+        for name, content in members.items():
+            if name not in src.namelist():
+                dst.writestr(name, content)
     return out.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def sheet_xml(rows: bytes) -> bytes:
+    return (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="' + MAIN_NS
+            + b'"><sheetData>' + rows + b"</sheetData></worksheet>")
+
+
+@lru_cache(maxsize=1)
+def xfd_xlsx() -> bytes:
+    """A ~106 KB incidents workbook with one cell in column XFD (the last) on each of 20,000 rows:
+    openpyxl's read-only reader pads every row to 16,384 cells (2.9 GB, then MemoryError)."""
+    rows = b"".join(b'<row r="%d"><c r="XFD%d"><v>1</v></c></row>' % (i, i)
+                    for i in range(1, 20_001))
+    return replace_member(xlsx_bytes({"incidents": GOOD_INCIDENTS}), SHEET, sheet_xml(rows))
+
+
+@lru_cache(maxsize=1)
+def wide_csv() -> bytes:
+    """A 5 MB incidents CSV whose one data row holds five million (mostly empty) fields: pandas
+    makes a column of each."""
+    return b"month,category,count\r\n2020-01,1,0" + b"," * 4_999_997 + b"\r\n"
+
+
+def truncated_sheet_xlsx() -> bytes:
+    """A real workbook whose incidents sheet XML ends early (cut inside row 3)."""
+    book = xlsx_bytes({"incidents": GOOD_INCIDENTS})
+    xml = zipfile.ZipFile(io.BytesIO(book)).read(SHEET)
+    return replace_member(book, SHEET, xml[: xml.index(b'<row r="3"') + 20])
+
+
+def dangling_shared_string_xlsx() -> bytes:
+    """A real workbook given a shared-string table, with a cell pointing at string 99 of 4."""
+    book = xlsx_bytes({"incidents": GOOD_INCIDENTS})
+    src = zipfile.ZipFile(io.BytesIO(book))
+    strings = b"".join(b"<si><t>%s</t></si>" % t for t in (b"month", b"category", b"count",
+                                                          b"2020-01"))
+    rel = (b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+           b'relationships/sharedStrings" Target="sharedStrings.xml" Id="rId9"/>')
+    override = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+    rows = (b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+            b'<c r="C1" t="s"><v>2</v></c></row>'
+            b'<row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2"><v>1</v></c><c r="C2"><v>0</v></c></row>'
+            b'<row r="3"><c r="A3" t="s"><v>99</v></c><c r="B3"><v>2</v></c><c r="C3"><v>3</v></c></row>')
+    return edit_members(book, {
+        SHEET: sheet_xml(rows),
+        "xl/sharedStrings.xml": b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="' + MAIN_NS
+        + b'" count="4" uniqueCount="4">' + strings + b"</sst>",
+        "xl/_rels/workbook.xml.rels": src.read("xl/_rels/workbook.xml.rels").replace(
+            b"</Relationships>", rel + b"</Relationships>"),
+        "[Content_Types].xml": src.read("[Content_Types].xml").replace(b"</Types>",
+                                                                       override + b"</Types>"),
+    })
 
 
 GOOD_INCIDENTS = [["month", "category", "count"], ["2020-01", 1, 0], ["2020-01", 2, 3]]
@@ -170,6 +235,30 @@ def bad_files(catalog=None) -> list[BadFile]:
                 None, [("bomb.xlsx", None, None, "zip bomb")]),
         BadFile("damaged_zip", "broken.xlsx", template_like[:200],
                 None, [("broken.xlsx", None, None, "damaged")]),
+        BadFile("xlsx_cell_in_column_xfd", "xfd.xlsx", xfd_xlsx(),
+                None, [("incidents", 1, "XFD", "uses column XFD; at most 200 columns")]),
+        BadFile("csv_one_row_of_five_million_fields", "wide.csv", wide_csv(),
+                None, [("wide.csv", 2, None, "longer than 1,000,000 characters")]),
+        BadFile("csv_too_many_columns", "incidents.csv", csv_bytes(
+            "month,category,count", "2020-01,1,0" + ",1" * 300),
+            None, [("incidents.csv", 2, "KQ", "at most 200 columns")]),
+        BadFile("csv_cell_too_long", "annotations.csv", csv_bytes(
+            "date,title,detail", "2020-01-31,Fibre cut," + "x" * 40_000),
+            None, [("annotations.csv", 2, "C", "holds 40,000 characters; at most 32,767")]),
+        BadFile("count_above_10_to_the_12", "incidents.csv", csv_bytes(
+            "month,category,count", "2020-01,1,99999999999999999999999999999",
+            "2020-01,2,9007199254740993", "2020-01,3,1000000000001"),
+            None, [("incidents.csv", 2, "count", "'99999999999999999999999999999' is more than "
+                    "1,000,000,000,000"),
+                   ("incidents.csv", 3, "count", "'9007199254740993' is more than"),
+                   ("incidents.csv", 4, "count", "'1000000000001' is more than")]),
+        BadFile("count_not_whole_past_float_precision", "incidents.csv", csv_bytes(
+            "month,category,count", "2020-01,1,1.0000000000000000001"),
+            None, [("incidents.csv", 2, "count", "is not a whole number")]),
+        BadFile("xlsx_sheet_xml_ends_early", "cut.xlsx", truncated_sheet_xlsx(),
+                None, [("incidents", None, None, "the file is damaged")]),
+        BadFile("xlsx_shared_string_points_nowhere", "dangling.xlsx", dangling_shared_string_xlsx(),
+                None, [("incidents", 3, "A", "the file is damaged")]),
         BadFile("unknown_dataset_named", "ota.csv", csv_bytes(ota_head, "2020-01,North,100,90,90%"),
                 "ota", [("ota.csv", None, None, "unknown dataset 'ota'")]),
     ]

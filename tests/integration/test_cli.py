@@ -103,8 +103,9 @@ def test_cli007_export_is_formula_safe_and_reingests(db, tmp_path, capsys):
     from openpyxl import load_workbook
 
     wb = load_workbook(out)
-    assert wb["annotations"]["B2"].value.startswith("'=")
-    assert wb["annotations"]["C2"].value == "'@SUM(A1)"
+    # string cells, exactly as stored: an XLSX string cell is never a formula, so no apostrophe
+    assert wb["annotations"]["B2"].value == '=HYPERLINK("http://x")'
+    assert wb["annotations"]["B2"].data_type == "s" and wb["annotations"]["C2"].value == "@SUM(A1)"
     assert wb["ota_firmware"]["C2"].value == 100  # numbers stay numbers
 
 

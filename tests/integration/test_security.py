@@ -74,8 +74,8 @@ def test_sec016_exports_never_run_formulas(make_app):
     with ctx.store.read() as conn:
         book = load_workbook(io.BytesIO(export_workbook(conn, ctx.catalog)))
     texts = [c.value for row in book["ch_exceptions"].iter_rows() for c in row if isinstance(c.value, str)]
-    assert not [t for t in texts if t.startswith(("=", "+", "-", "@", "\t", "\r"))]
-    assert {"'=HYPERLINK(\"http://evil.example\",\"x\")", "'+SUM(1,2)", "'-2+3", "'@cmd"} <= set(texts)
+    # XLSX: string cells holding the text as stored (a string cell never runs; no apostrophe)
+    assert {"=HYPERLINK(\"http://evil.example\",\"x\")", "+SUM(1,2)", "-2+3", "@cmd"} <= set(texts)
     assert all(c.data_type != "f" for row in book["ch_exceptions"].iter_rows() for c in row)
     text = csv_text([("type", "Exception type"), ("n", "Count")], [{"type": v, "n": -3} for v in HOSTILE])
     parsed = list(csv.reader(io.StringIO(text)))[1:]
