@@ -86,7 +86,10 @@ def login():
     if request.method == "GET":
         if session_user.is_authenticated:
             return redirect(safe_next(request.args.get("next")))
-        notice = ("You were signed out after a period without activity. Sign in again to carry on."
+        hours = int(get_context().settings["SESSION_MAX_HOURS"])
+        notice = (f"Sessions last at most {hours} hours after signing in. Sign in again to carry on."
+                  if request.args.get("expired") == sessions.LIFETIME else
+                  "You were signed out after a period without activity. Sign in again to carry on."
                   if request.args.get("expired") else
                   "You have signed out." if request.args.get("signed_out") else None)
         return _render(notice=notice)
@@ -146,7 +149,7 @@ def _resume_session():
     Runs before anything reads the user: a cookie whose session row is gone (signed out, ended by
     an administrator, user disabled, password or role changed) is cleared, whatever it says.
     """
-    if "_user_id" not in session:
+    if "_user_id" not in session or request.path.startswith(PUBLIC_PREFIXES):
         return None
     ctx, now = get_context(), clock()
     limits = sessions.Limits.from_settings(ctx.settings)
@@ -165,8 +168,7 @@ def _resume_session():
     session.clear()
     if state == sessions.UNKNOWN:
         return None
-    session["expired"] = True  # so the sign-in page can say why, even after a reload
-    g.session_expired = True
+    session["expired"] = g.session_expired = state  # so the sign-in page can say why, even after a reload
     with ctx.store.write() as conn:
         if sessions.end(conn, found.id):
             user = accounts.get_user_by_id(conn, found.user_id)
@@ -188,8 +190,9 @@ def _gate():
     if path.startswith(("/api/", "/_dash", "/_reload", "/downloads/")):
         return jsonify(error="sign in, or send an API token (Authorization: Bearer TOKEN)"), 401
     query = {"next": request.full_path.rstrip("?")}
-    if session.pop("expired", None) or g.get("session_expired"):
-        query["expired"] = "1"
+    expired = session.pop("expired", None) or g.get("session_expired")
+    if expired:
+        query["expired"] = sessions.LIFETIME if expired == sessions.LIFETIME else "1"
     return redirect("/login?" + urlencode(query))
 
 

@@ -59,8 +59,9 @@ def user_id_of(conn: Connection, name: str) -> int:
     return uid
 
 
-def set_role(conn: Connection, name: str, role: str, actor: str) -> None:
-    """Change a user's role; their sessions end (they sign in again with the new role)."""
+def set_role(conn: Connection, name: str, role: str, actor: str) -> int:
+    """Change a user's role; their sessions end (they sign in again with the new role). Returns how
+    many sessions ended."""
     u = schema.users
     previous = conn.execute(select(u.c.role).where(u.c.name == name)).scalar()
     if previous is None:
@@ -68,6 +69,7 @@ def set_role(conn: Connection, name: str, role: str, actor: str) -> None:
     conn.execute(update(u).where(u.c.name == name).values(role=_check_role(role)))
     ended = sessions.end_all(conn, user_id_of(conn, name)) if role != previous else 0
     audit(conn, actor, "role_changed", name, role=role, previous=previous, sessions_ended=ended)
+    return ended
 
 
 def set_disabled(conn: Connection, name: str, disabled: bool, actor: str) -> None:

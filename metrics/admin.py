@@ -34,11 +34,11 @@ def add_user(conn: Connection, name: str, role: str, actor: str) -> tuple[accoun
     return accounts.add_user(conn, name, role, password, actor=actor), password
 
 
-def change_role(conn: Connection, name: str, role: str, actor: str) -> None:
+def change_role(conn: Connection, name: str, role: str, actor: str) -> int:
     if role != "admin" and _active_admins(conn) == [name]:
         raise ValueError(f"{name} is the only active administrator; make someone else an "
                          "administrator first")
-    accounts.set_role(conn, name, role, actor)
+    return accounts.set_role(conn, name, role, actor)
 
 
 def set_disabled(conn: Connection, name: str, disabled: bool, actor: str) -> None:

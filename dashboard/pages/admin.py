@@ -156,14 +156,15 @@ def register_callbacks(app) -> None:
             return message("Choose a user first.", False), no_update, no_update, no_update
         elif action == "admin-set-role":
             def change(conn, actor):
-                admin.change_role(conn, name, role, actor)
-                return f"{name} is now {role}."
+                ended = admin.change_role(conn, name, role, actor)
+                return f"{name} is now {role}." + (f" Their {ended} session{'s' * (ended != 1)} ended: "
+                                                   "they sign in again." if ended else "")
         else:
             disable = action == "admin-disable"
 
             def change(conn, actor):
                 admin.set_disabled(conn, name, disable, actor)
-                return f"{name} is {'disabled: they cannot sign in or use API tokens' if disable else 'enabled'}."
+                return f"{name} is {'disabled: their sessions have ended and they cannot sign in or use API tokens' if disable else 'enabled'}."
         ok, text = _attempt(change)
         with get_context().store.read() as conn:
             users = accounts.list_users(conn)

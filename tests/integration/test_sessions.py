@@ -212,7 +212,8 @@ def test_ses011_a_busy_session_still_ends_at_its_absolute_lifetime(web):
     web.clock.advance(minutes=20)  # 12 hours after sign-in
     assert client.get("/api/v1/metrics").status_code == 401
     response = client.get("/history")
-    assert response.status_code == 302 and "expired=1" in response.location
+    assert response.status_code == 302 and "expired=lifetime" in response.location
+    assert "at most 12 hours after signing in" in client.get(response.location).get_data(as_text=True)
     [event] = events(web.server.extensions["opsg"].store, "session_expired")
     assert (event["subject"], event["reason"], event["max_hours"]) == ("alice", "lifetime", 12)
 
