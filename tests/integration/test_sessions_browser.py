@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import require_browser
-from tests.integration.conftest import add_user, browser_sign_in
+from tests.integration.conftest import add_user, browser_sign_in, signed_in_client
 from tests.integration.test_tools_browser import click
 
 pytestmark = pytest.mark.browser
@@ -38,4 +38,21 @@ def test_ses020_sign_out_in_the_browser_ends_the_copied_cookie(dash_duo, make_ap
     dash_duo.driver.add_cookie({"name": "opsg_session", "value": copied["value"], "path": "/"})
     dash_duo.driver.get(dash_duo.server.url + "/history")
     dash_duo.wait_for_element("#login-form", timeout=20)
+    assert dash_duo.get_logs() == []
+
+
+def test_ses021_an_administrator_ends_a_session_on_the_admin_page(dash_duo, make_app):
+    require_browser()
+    app = make_app(PUBLIC_READ=False)
+    add_user(app, "root", "admin")
+    alice = signed_in_client(app, "alice", "viewer")
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, "root", next_path="/admin")
+    dash_duo.wait_for_element("#admin-access-panel", timeout=20)
+    dash_duo.select_dcc_dropdown("#admin-user", value="alice (viewer)")
+    dash_duo.wait_for_contains_text("#admin-sessions-grid", "127.0.0.1", timeout=20)
+    dash_duo.select_dcc_dropdown("#admin-session", index=0)
+    click(dash_duo, dash_duo.find_element("#admin-end-session"))
+    dash_duo.wait_for_contains_text("#admin-access-message", "Ended 1 session of alice", timeout=20)
+    assert alice.get("/api/v1/metrics").status_code == 401
     assert dash_duo.get_logs() == []
