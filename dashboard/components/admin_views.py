@@ -59,12 +59,14 @@ def access_grids(access: dict | None) -> list:
         text_grid("admin-sessions-grid", [column("id", "#", maxWidth=80), column("created", "Signed in (UTC)"),
                                           column("seen", "Last seen"), column("ends", "Ends at the latest"),
                                           column("ip", "Address", maxWidth=150),
-                                          wrap("agent", "Browser", flex=2, minWidth=200)], sessions, max_height=260),
+                                          wrap("agent", "Browser", flex=2, minWidth=200)], sessions, max_height=260)
+        if sessions else html.P("Not signed in anywhere.", className="text-muted", id="admin-no-sessions"),
         html.H3("API tokens", className="h6 mt-3"),
         text_grid("admin-tokens-grid", [column("id", "#", maxWidth=80), column("label", "Label"),
                                         column("created", "Created (UTC)"), column("expires", "Expires"),
                                         column("used", "Last used"), column("state", "State", maxWidth=120)],
-                  tokens, max_height=260),
+                  tokens, max_height=260)
+        if tokens else html.P("No API tokens.", className="text-muted", id="admin-no-tokens"),
     ]
 
 
