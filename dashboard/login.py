@@ -117,6 +117,7 @@ def login():
         if user is None:
             audit(conn, "anonymous", "sign_in_failed", name, ip=ip, reason=why)
         else:
+            sessions.end_key(conn, session.get(SESSION_KEY))  # signing in again replaces a session
             key = sessions.create(conn, user.id, sessions.Limits.from_settings(ctx.settings), ip=ip,
                                   user_agent=request.user_agent.string, now=clock())
             audit(conn, user.name, "sign_in", user.name, ip=ip)

@@ -307,3 +307,15 @@ def test_ses014_an_administrator_sees_and_ends_a_users_sessions_on_the_admin_pag
         ("root", "alice", 1), ("root", "alice", 1)]
     viewer = signed_in_client(web, "vic", "viewer")
     assert access_call(viewer, "alice").status_code == 403
+
+
+def test_ses015_signing_in_again_replaces_the_session_it_carried(web):
+    client = signed_in_client(web, "alice", "viewer")
+    thief = copy_of(web, client)
+    again = client.post("/login", data={"username": "alice", "password": PASSWORD,  # the form was open
+                                        "csrf_token": client.get_cookie("_csrf_token").value})
+    assert again.status_code == 302
+    assert client.get("/api/v1/metrics").status_code == 200
+    assert thief.get("/api/v1/metrics").status_code == 401  # the session it carried has ended
+    with web.server.extensions["opsg"].store.read() as conn:
+        assert len(conn.execute(select(schema.sessions)).all()) == 1
