@@ -2,13 +2,33 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 
-from metrics.accounts import User, user_for_token
+from metrics.accounts import User, authenticate_token, record_token_use
+from metrics.store import utcnow
 
 from .context import get_context
+
+
+def clock() -> datetime:
+    """Now (naive UTC), from the server's ``OPSG_CLOCK`` when a test sets one."""
+    return current_app.config.get("OPSG_CLOCK", utcnow)()
+
+
+def _token_user(token: str) -> User | None:
+    """The user of a live token; its last use is written at most once a minute."""
+    store, now = get_context().store, clock()
+    with store.read() as conn:
+        found = authenticate_token(conn, token, now)
+    if found is None:
+        return None
+    if found.needs_recording(now):
+        with store.write() as conn:
+            record_token_use(conn, found.token_id, now)
+    return found.user
 
 
 def current_user() -> User | None:
@@ -18,8 +38,7 @@ def current_user() -> User | None:
     user = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        with get_context().store.read() as conn:
-            user = user_for_token(conn, header[7:].strip())
+        user = _token_user(header[7:].strip())
     else:
         try:
             from flask_login import current_user as session_user

@@ -1,5 +1,11 @@
-"""Signing in and out: flask-login sessions, the /login and /logout pages, throttling, idle expiry,
-the sign-in gate in front of every read, and the first administrator.
+"""Signing in and out: server-side sessions behind flask-login, the /login and /logout pages,
+throttling, idle and absolute expiry, the sign-in gate in front of every read, and the first
+administrator.
+
+The signed cookie carries only the user id and a random session key; the session itself is a row in
+the database (``metrics.sessions``), checked on every request before anything reads the user. Once
+the row is gone (sign-out, an administrator, disabling the user, a new password or role, expiry) a
+copy of the cookie signs nobody in, on any worker.
 
 ``install(app)`` wires it into a Dash app. Every request except the public ones below needs a
 signed-in user, an API token, or PUBLIC_READ; what a request may change is checked by the route or
@@ -8,7 +14,6 @@ callback that changes it (``dashboard.auth``).
 from __future__ import annotations
 
 import sys
-import time
 from urllib.parse import urlencode, urlsplit
 
 from dash import dcc, html
@@ -16,17 +21,17 @@ from flask import Blueprint, g, jsonify, redirect, render_template, request, ses
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_login import current_user as session_user
 
-from metrics import accounts, throttle
+from metrics import accounts, sessions, throttle
 from metrics.store import audit
 
-from .auth import current_user
+from .auth import clock, current_user
 from .context import get_context
 from .security import csrf_token
 
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/api/v1/health", "/api/v1/openapi.json", "/_favicon.ico"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/")
 MAX_NEXT = 2000  # characters of a next= path kept after sign-in
-SEEN_RESOLUTION = 60  # seconds: refresh the session's last-seen stamp at most this often
+SESSION_KEY = "sid"  # the cookie session's entry holding the server-side session's key
 
 bp = Blueprint("login", __name__, template_folder="templates")
 
@@ -40,9 +45,13 @@ class SessionUser(UserMixin):
 
 
 def _load_user(user_id: str):
+    """flask-login's loader: only for a session that ``_resume_session`` found live this request."""
+    live = g.get("opsg_session")
     try:
         uid = int(user_id)
     except (TypeError, ValueError):
+        return None
+    if live is None or live.user_id != uid:
         return None
     with get_context().store.read() as conn:
         user = accounts.get_user_by_id(conn, uid)
@@ -82,7 +91,10 @@ def login():
     if request.method == "GET":
         if session_user.is_authenticated:
             return redirect(safe_next(request.args.get("next")))
-        notice = ("You were signed out after a period without activity. Sign in again to carry on."
+        hours = int(get_context().settings["SESSION_MAX_HOURS"])
+        notice = (f"Sessions last at most {hours} hours after signing in. Sign in again to carry on."
+                  if request.args.get("expired") == sessions.LIFETIME else
+                  "You were signed out after a period without activity. Sign in again to carry on."
                   if request.args.get("expired") else
                   "You have signed out." if request.args.get("signed_out") else None)
         return _render(notice=notice)
@@ -110,13 +122,16 @@ def login():
         if user is None:
             audit(conn, "anonymous", "sign_in_failed", name, ip=ip, reason=why)
         else:
+            sessions.end_key(conn, session.get(SESSION_KEY))  # signing in again replaces a session
+            key = sessions.create(conn, user.id, sessions.Limits.from_settings(ctx.settings), ip=ip,
+                                  user_agent=request.user_agent.string, now=clock())
             audit(conn, user.name, "sign_in", user.name, ip=ip)
     if user is None:
         return _render(401, username=name,
                        error="That user name and password do not match an active account.")
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
     login_user(SessionUser(user))
-    session["seen"] = time.time()
+    session[SESSION_KEY] = key
     return redirect(safe_next(request.form.get("next")))
 
 
@@ -127,33 +142,47 @@ def logout():
     if request.method == "GET":  # signing out changes state: confirm with a POST form
         return _render(mode="logout", user=session_user.user)
     with get_context().store.write() as conn:
+        sessions.end_key(conn, session.get(SESSION_KEY))
         audit(conn, session_user.user.name, "sign_out", session_user.user.name, ip=_client_ip())
     logout_user()
     session.clear()
     return redirect("/login?signed_out=1")
 
 
-def _expire_idle():
-    """End a signed-in session that has been idle longer than SESSION_IDLE_MINUTES.
+def _resume_session():
+    """Find this request's server-side session; end it here if it is over, else note the request.
 
-    The last-seen time is inside the signed session cookie, so an old copy of the cookie is just
-    as expired: it cannot be replayed later.
+    Runs before anything reads the user: a cookie whose session row is gone (signed out, ended by
+    an administrator, user disabled, password or role changed) is cleared, whatever it says.
     """
-    if "_user_id" not in session:
+    if "_user_id" not in session or request.path.startswith(PUBLIC_PREFIXES):
         return None
-    now, seen = time.time(), float(session.get("seen") or 0)
-    if now - seen > 60 * int(get_context().settings["SESSION_IDLE_MINUTES"]):
-        user = _load_user(session.get("_user_id"))
-        logout_user()
-        session.clear()
-        session["expired"] = True  # so the sign-in page can say why, even after a reload
-        g.session_expired = True
-        if user is not None:
-            with get_context().store.write() as conn:
-                audit(conn, user.user.name, "session_expired", user.user.name,
-                      idle_minutes=round((now - seen) / 60))
-    elif now - seen > SEEN_RESOLUTION:
-        session["seen"] = now
+    ctx, now = get_context(), clock()
+    limits = sessions.Limits.from_settings(ctx.settings)
+    with ctx.store.read() as conn:
+        found = sessions.find(conn, session.get(SESSION_KEY))
+    state = found.state(limits, now) if found else sessions.UNKNOWN
+    if found and str(found.user_id) != str(session.get("_user_id")):
+        state = sessions.UNKNOWN
+    if state == sessions.OK:
+        g.opsg_session = found
+        if found.needs_touch(now):
+            with ctx.store.write() as conn:
+                sessions.touch(conn, found.id, now)
+        return None
+    logout_user()
+    session.clear()
+    if state == sessions.UNKNOWN:
+        return None
+    session["expired"] = g.session_expired = state  # so the sign-in page can say why, even after a reload
+    with ctx.store.write() as conn:
+        if sessions.end(conn, found.id):
+            user = accounts.get_user_by_id(conn, found.user_id)
+            name = user.name if user else str(found.user_id)
+            detail = ({"idle_minutes": round((now - found.last_seen_at).total_seconds() / 60)}
+                      if state == sessions.IDLE else
+                      {"max_hours": round((found.expires_at - found.created_at).total_seconds() / 3600)})
+            audit(conn, name, "session_expired", name, reason=state, **detail)
     return None
 
 
@@ -167,8 +196,9 @@ def _gate():
     if path.startswith(("/api/", "/_dash", "/_reload", "/downloads/")):
         return jsonify(error="sign in, or send an API token (Authorization: Bearer TOKEN)"), 401
     query = {"next": request.full_path.rstrip("?")}
-    if session.pop("expired", None) or g.get("session_expired"):
-        query["expired"] = "1"
+    expired = session.pop("expired", None) or g.get("session_expired")
+    if expired:
+        query["expired"] = sessions.LIFETIME if expired == sessions.LIFETIME else "1"
     return redirect("/login?" + urlencode(query))
 
 
@@ -191,7 +221,7 @@ def install(app) -> None:
     manager.init_app(server)
     manager.user_loader(_load_user)
     server.register_blueprint(bp)
-    server.before_request(_expire_idle)
+    server.before_request(_resume_session)
     server.before_request(_gate)
     create_first_admin(server.extensions["opsg"].store)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select
 
-from . import accounts, schema
+from . import accounts, schema, sessions
 from .catalog import Catalog
 from .months import check_month, month_label
 from .queries import all_thresholds, in_force
@@ -34,11 +34,11 @@ def add_user(conn: Connection, name: str, role: str, actor: str) -> tuple[accoun
     return accounts.add_user(conn, name, role, password, actor=actor), password
 
 
-def change_role(conn: Connection, name: str, role: str, actor: str) -> None:
+def change_role(conn: Connection, name: str, role: str, actor: str) -> int:
     if role != "admin" and _active_admins(conn) == [name]:
         raise ValueError(f"{name} is the only active administrator; make someone else an "
                          "administrator first")
-    accounts.set_role(conn, name, role, actor)
+    return accounts.set_role(conn, name, role, actor)
 
 
 def set_disabled(conn: Connection, name: str, disabled: bool, actor: str) -> None:
@@ -47,6 +47,26 @@ def set_disabled(conn: Connection, name: str, disabled: bool, actor: str) -> Non
     if disabled and _active_admins(conn) == [name]:
         raise ValueError(f"{name} is the only active administrator and cannot be disabled")
     accounts.set_disabled(conn, name, disabled, actor)
+
+
+def user_access(conn: Connection, name: str, limits: sessions.Limits, now=None) -> dict:
+    """A user's live sessions and their API tokens, for an administrator to review."""
+    user_id = accounts.user_id_of(conn, name)
+    return {"sessions": sessions.active(conn, user_id, limits, now),
+            "tokens": accounts.list_tokens(conn, name, now)}
+
+
+def end_sessions(conn: Connection, name: str, actor: str, session_id: int | None = None) -> int:
+    """End one of a user's sessions (``session_id``) or all of them; audited as session_ended."""
+    user_id = accounts.user_id_of(conn, name)
+    if session_id is None:
+        count = sessions.end_all(conn, user_id)
+    elif sessions.end(conn, int(session_id), user_id):
+        count = 1
+    else:
+        raise ValueError(f"{name} has no session {session_id} (it may have ended already)")
+    audit(conn, actor, "session_ended", name, session_id=session_id or "all", ended=count)
+    return count
 
 
 # Thresholds --------------------------------------------------------------------------------------

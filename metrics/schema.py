@@ -109,7 +109,24 @@ api_tokens = Table(
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", DateTime, nullable=False),
-    Column("last_used_at", DateTime),
+    Column("last_used_at", DateTime),  # written at most once a minute per token
+    Column("label", String(80), nullable=False, server_default=""),
+    Column("expires_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+)
+
+# Signed-in sessions (metrics/sessions.py). The cookie carries a random key; only its SHA-256 is
+# stored, so a copy of this table signs nobody in. A row is deleted when its session ends.
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),  # created_at + SESSION_MAX_HOURS
+    Column("ip", String(45), nullable=False, server_default=""),
+    Column("user_agent", String(200), nullable=False, server_default=""),
 )
 
 # Append-only: nothing updates or deletes these rows.

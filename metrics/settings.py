@@ -54,6 +54,8 @@ SETTINGS: tuple[Setting, ...] = (
             "a standby scheduler takes over this long after the active one stops.", int),
     Setting("SESSION_IDLE_MINUTES", 30, "A signed-in session ends after this many minutes without a "
             "request; the next page asks the user to sign in again.", int),
+    Setting("SESSION_MAX_HOURS", 12, "A signed-in session ends this many hours after sign-in, however "
+            "active it is.", int),
     Setting("LOGIN_MAX_FAILURES", 5, "This many failed sign-ins for one user name within "
             "LOGIN_LOCKOUT_MINUTES lock that name (a successful sign-in starts the count again).", int),
     Setting("LOGIN_MAX_FAILURES_PER_IP", 20, "This many failed sign-ins from one IP address, whatever "

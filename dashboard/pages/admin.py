@@ -8,14 +8,15 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from metrics import accounts, admin
+from metrics import accounts, admin, sessions
 from metrics.months import month_label
 from metrics.rag import limits_for
 from metrics.queries import all_thresholds
 
-from dashboard.auth import allowed, callback_requires, current_user
-from dashboard.components.admin_views import (AUDIT_GROUPS, ROLES, audit_grid, audit_rows, field, message,
-                                              threshold_form, thresholds_grid, user_options, users_grid)
+from dashboard.auth import allowed, callback_requires, clock, current_user
+from dashboard.components.admin_views import (AUDIT_GROUPS, ROLES, access_grids, access_options, audit_grid,
+                                              audit_rows, field, message, threshold_form, thresholds_grid,
+                                              user_options, users_grid)
 from dashboard.components.admin_views import threshold_rows as grid_rows
 from dashboard.components.tools import access_note, panel, tool_page
 from dashboard.context import get_context
@@ -63,8 +64,26 @@ def _users():
                   html.Button("Enable", id="admin-enable", n_clicks=0, className="btn btn-outline-secondary")],
                  className="d-flex gap-2 flex-wrap"),
     ], "admin-change-panel")
+    access = panel("Sessions and API tokens", [
+        html.Div(id="admin-access-message", className="mb-3"),
+        html.Div(access_grids(None), id="admin-access"),
+        html.Div([
+            html.Div([dcc.Dropdown(id="admin-session", options=[], placeholder="Choose a session",
+                                   className="access-choice", style={"minWidth": "22rem"}),
+                      html.Button("End session", id="admin-end-session", n_clicks=0,
+                                  className="btn btn-outline-danger"),
+                      html.Button("End all sessions", id="admin-end-sessions", n_clicks=0,
+                                  className="btn btn-outline-danger")], className="d-flex gap-2 flex-wrap mb-2"),
+            html.Div([dcc.Dropdown(id="admin-token", options=[], placeholder="Choose a token",
+                                   className="access-choice", style={"minWidth": "22rem"}),
+                      html.Button("Revoke token", id="admin-revoke-token", n_clicks=0,
+                                  className="btn btn-outline-danger"),
+                      html.Button("Revoke all tokens", id="admin-revoke-tokens", n_clicks=0,
+                                  className="btn btn-outline-danger")], className="d-flex gap-2 flex-wrap"),
+        ], className="mt-3"),
+    ], "admin-access-panel")
     return html.Div([
-        html.Div([panel("Users", [html.Div(users_grid(users), id="admin-users-table")], "admin-users")],
+        html.Div([panel("Users", [html.Div(users_grid(users), id="admin-users-table")], "admin-users"), access],
                  className="tool-main"),
         html.Aside([html.Div(id="admin-users-message", className="mb-3"), add, change], className="tool-side"),
     ], className="tool-grid-2 admin-users-layout")
@@ -137,19 +156,60 @@ def register_callbacks(app) -> None:
             return message("Choose a user first.", False), no_update, no_update, no_update
         elif action == "admin-set-role":
             def change(conn, actor):
-                admin.change_role(conn, name, role, actor)
-                return f"{name} is now {role}."
+                ended = admin.change_role(conn, name, role, actor)
+                return f"{name} is now {role}." + (f" Their {ended} session{'s' * (ended != 1)} ended: "
+                                                   "they sign in again." if ended else "")
         else:
             disable = action == "admin-disable"
 
             def change(conn, actor):
                 admin.set_disabled(conn, name, disable, actor)
-                return f"{name} is {'disabled: they cannot sign in or use API tokens' if disable else 'enabled'}."
+                return f"{name} is {'disabled: their sessions have ended and they cannot sign in or use API tokens' if disable else 'enabled'}."
         ok, text = _attempt(change)
         with get_context().store.read() as conn:
             users = accounts.list_users(conn)
         cleared = "" if ok and action == "admin-add-user" else no_update
         return message(text, ok), users_grid(users), user_options(users), cleared
+
+    @app.callback(Output("admin-access-message", "children"), Output("admin-access", "children"),
+                  Output("admin-session", "options"), Output("admin-token", "options"),
+                  Input("admin-user", "value"), Input("admin-end-session", "n_clicks"),
+                  Input("admin-end-sessions", "n_clicks"), Input("admin-revoke-token", "n_clicks"),
+                  Input("admin-revoke-tokens", "n_clicks"),
+                  State("admin-session", "value"), State("admin-token", "value"), prevent_initial_call=True)
+    @callback_requires("admin")
+    def user_access(name, _end, _end_all, _revoke, _revoke_all, session_id, token_id):
+        """Show the chosen user's sessions and tokens; end a session or revoke a token."""
+        action, text, ok = ctx.triggered_id, None, True
+        if not name:
+            return None, access_grids(None), [], []
+        clicked = action != "admin-user" and ctx.triggered and ctx.triggered[0]["value"]
+        if clicked:
+            def change(conn, actor):
+                if action in ("admin-end-session", "admin-revoke-token"):
+                    chosen = session_id if action == "admin-end-session" else token_id
+                    if chosen in (None, ""):
+                        raise ValueError(f"Choose a {'session' if action == 'admin-end-session' else 'token'} first.")
+                    try:
+                        chosen = int(chosen)
+                    except (TypeError, ValueError):
+                        raise ValueError(f"{chosen!r} is not a session or token number") from None
+                else:
+                    chosen = None
+                if action in ("admin-end-session", "admin-end-sessions"):
+                    count = admin.end_sessions(conn, name, actor, chosen)
+                    return f"Ended {count} session{'s' * (count != 1)} of {name}."
+                count = accounts.revoke_tokens(conn, name, actor, token_id=chosen, now=clock())
+                return f"Revoked {count} API token{'s' * (count != 1)} of {name}."
+            ok, text = _attempt(change)
+        try:
+            with get_context().store.read() as conn:
+                access = admin.user_access(conn, name, sessions.Limits.from_settings(get_context().settings),
+                                           clock())
+        except ValueError as exc:
+            return message(str(exc), False), access_grids(None), [], []
+        session_options, token_options = access_options(access)
+        return (message(text, ok) if text else None), access_grids(access), session_options, token_options
 
     @app.callback(Output("admin-th-value", "options"), Output("admin-th-value", "value"),
                   Output("admin-th-current", "children"), Output("admin-th-target", "value"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from metrics import accounts
 from metrics.bootstrap import prepare
 from metrics.settings import load_settings
+from metrics.store import utcnow
 
 PASSWORD = "correct horse battery staple"
 TEST_SECRET = "test-only-secret-key"
@@ -47,6 +49,20 @@ def make_app(demo_db, tmp_path):
 @pytest.fixture
 def demo_app(make_app):
     return make_app()
+
+
+class Clock:
+    """A clock a test moves by hand: set as ``app.server.config["OPSG_CLOCK"]`` (no sleeping)."""
+
+    def __init__(self, start: datetime | None = None):
+        self.now = start or utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
 
 
 def add_user(app, name: str, role: str, password: str = PASSWORD) -> None:

@@ -110,8 +110,17 @@ def body(dep: dict, components: dict, trigger_index: int = 0) -> dict:
             "inputs": inputs, "state": state, "changedPropIds": changed}
 
 
+# Bookkeeping any request may write (at most once a minute), which is not a change to the data.
+IGNORED_COLUMNS = {"sessions": {"last_seen_at"}, "api_tokens": {"last_used_at"}}
+
+
 def database_dump(store) -> dict:
     """Every row of every table (figures, users, thresholds, audit, and tables added later)."""
     with store.engine.connect() as conn:
         tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
-        return {t: sorted(map(repr, conn.execute(text(f'SELECT * FROM "{t}"')).all())) for t in tables}
+        dump = {}
+        for t in tables:
+            rows = [{k: v for k, v in r._mapping.items() if k not in IGNORED_COLUMNS.get(t, ())}
+                    for r in conn.execute(text(f'SELECT * FROM "{t}"'))]
+            dump[t] = sorted(map(repr, rows))
+        return dump
