@@ -321,3 +321,28 @@ def test_ntf017_unknown_event_or_metric_refused(store, catalog):
         notify.subscribe(conn, catalog, "alice", "red", ["nope"])
     with store.read() as conn:
         assert notify.subscriptions(conn, "alice") == []
+
+
+def test_ntf018_pack_attached_or_linked_when_over_10_mb(store, catalog, smtp):
+    from metrics.mailer import ATTACH_LIMIT
+
+    member(store, catalog, events="pack")
+    small = b"%PDF-1.7\n" + b"0" * 1000
+    with store.write() as conn:
+        assert notify.record_pack(conn, catalog, "2024-01", small, "opsg-meeting-pack-2024-01.pdf",
+                                  hashlib.sha256(small).hexdigest()) == 1
+    with store.write() as conn:  # the same pack again announces nothing
+        assert notify.record_pack(conn, catalog, "2024-01", small, "opsg-meeting-pack-2024-01.pdf",
+                                  hashlib.sha256(small).hexdigest()) == 0
+    big = b"%PDF-1.7\n" + b"1" * ATTACH_LIMIT
+    with store.write() as conn:
+        notify.record_pack(conn, catalog, "2024-02", big, "opsg-meeting-pack-2024-02.pdf",
+                           hashlib.sha256(big).hexdigest())
+    deliver_due(store, catalog, mail_settings(smtp.port))
+    assert len(smtp.messages) == 1  # one digest
+    msg = smtp.messages[0][1]
+    assert "meeting pack ready for February 2024, January 2024" in msg["Subject"]
+    attachments = list(msg.iter_attachments())
+    assert [a.get_filename() for a in attachments] == ["opsg-meeting-pack-2024-01.pdf"]
+    assert attachments[0].get_content() == small
+    assert "https://opsg.example.org/meeting/pack.pdf?month=2024-02" in body_text(msg)
