@@ -346,3 +346,24 @@ def test_ntf018_pack_attached_or_linked_when_over_10_mb(store, catalog, smtp):
     assert [a.get_filename() for a in attachments] == ["opsg-meeting-pack-2024-01.pdf"]
     assert attachments[0].get_content() == small
     assert "https://opsg.example.org/meeting/pack.pdf?month=2024-02" in body_text(msg)
+
+
+def test_ntf019_scheduler_runs_notify_every_minute_under_the_lease(store, catalog, smtp, tmp_path):
+    from metrics.scheduler import JobScheduler
+
+    member(store, catalog)
+    ingest(store, catalog, ota_csv("2024-01"), "a.csv")
+    settings = mail_settings(smtp.port, INBOX_DIR=str(tmp_path / "in"), BACKUP_DIR=str(tmp_path / "bk"))
+    active = JobScheduler(store, catalog, settings, holder="active")
+    standby = JobScheduler(store, catalog, settings, holder="standby")
+    assert active.heartbeat()
+    assert standby.run_job("notify") is None and smtp.messages == []
+    assert active.run_job("notify") == "ok" and len(smtp.messages) == 1
+    assert active.run_job("notify") == "ok" and len(smtp.messages) == 1
+    active.lease.release()
+    active.start()
+    try:
+        job = active.aps.get_job("notify")
+        assert job.trigger.interval == timedelta(seconds=60)
+    finally:
+        active.shutdown()
