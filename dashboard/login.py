@@ -23,7 +23,8 @@ from .auth import current_user
 from .context import get_context
 from .security import csrf_token
 
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/api/v1/health", "/api/v1/openapi.json", "/_favicon.ico"})
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/api/v1/health", "/api/v1/openapi.json", "/_favicon.ico",
+                          "/unsubscribe"})  # the signed one-click unsubscribe link (dashboard/unsubscribe.py)
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/")
 SEEN_RESOLUTION = 60  # seconds: refresh the session's last-seen stamp at most this often
 
