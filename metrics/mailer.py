@@ -271,7 +271,9 @@ def _finish(store: Store, rows: list[dict], run: str, now: datetime, outcome: st
 
 
 def _error_text(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
+    """One line, at most 200 characters: what the delivery log shows."""
+    text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def deliver_due(store: Store, catalog: Catalog, settings: dict, *, now: datetime | None = None

@@ -36,6 +36,7 @@ EVENT_HELP = {
     "pack": "the meeting pack for a month is ready",
 }
 CELL_EVENTS = ("red", "rag")  # events about one headline cell (metric, region, month)
+MONTH_EVENTS = ("final", "pack")  # about a whole month: a metric filter does not apply
 
 
 # -- addresses ------------------------------------------------------------------------------
@@ -112,9 +113,9 @@ def subscribe(conn: Connection, catalog: Catalog, name: str, events, metrics=(),
     for event in events:
         if (event, "") in current:
             continue  # already every metric
-        if not metrics:
+        if not metrics or event in MONTH_EVENTS:
             conn.execute(delete(s).where(s.c.user_id == uid, s.c.event == event))
-        for metric in metrics or [""]:
+        for metric in metrics if metrics and event not in MONTH_EVENTS else [""]:
             if (event, metric) not in current:
                 conn.execute(insert(s).values(user_id=uid, event=event, metric=metric, created_at=now))
                 added.append((event, metric))
@@ -422,7 +423,7 @@ def delivery_log(conn: Connection, limit: int = 200) -> list[dict]:
     rows = conn.execute(
         select(o.c.id, o.c.group_key, o.c.channel, o.c.recipient_id, o.c.state, o.c.attempts,
                o.c.created_at, o.c.next_attempt_at, o.c.sent_at, o.c.last_error, o.c.events,
-               u.c.name.label("user"), w.c.url)
+               u.c.name.label("user"), u.c.email, w.c.url)
         .outerjoin(u, and_(o.c.channel == "email", u.c.id == o.c.recipient_id))
         .outerjoin(w, and_(o.c.channel == "webhook", w.c.id == o.c.recipient_id))
         .order_by(o.c.id.desc()).limit(limit))
@@ -430,8 +431,10 @@ def delivery_log(conn: Connection, limit: int = 200) -> list[dict]:
     for row in rows:
         item = dict(row._mapping)
         events = json.loads(item.pop("events"))["events"]
-        item["recipient"] = item.pop("user") if row.channel == "email" else item.pop("url")
-        item.pop("url", None), item.pop("user", None)
+        item["recipient"] = (f"{row.user} <{row.email}>" if row.email else row.user) \
+            if row.channel == "email" else row.url
+        for key in ("url", "user", "email"):
+            item.pop(key, None)
         item["events"] = ", ".join(sorted({e["kind"] for e in events}))
         out.append(item)
     return out

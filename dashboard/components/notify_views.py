@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from metrics.catalog import Catalog
-from metrics.notify import EVENT_HELP, EVENTS
+from metrics.notify import EVENT_HELP, EVENTS, MONTH_EVENTS
 
 from .admin_views import field
 from .tools import column, text_grid, wrap
@@ -25,8 +25,9 @@ def metric_options(catalog: Catalog) -> list[dict]:
 def chosen(subs: list[dict]) -> tuple[list[str], list[str]]:
     """(events, metrics) a form shows for one user's subscriptions ([] metrics = every metric)."""
     events = [e for e in EVENTS if any(s["event"] == e for s in subs)]
-    metrics = sorted({s["metric"] for s in subs if s["metric"]})
-    if any(not s["metric"] for s in subs):
+    filtered = [s for s in subs if s["event"] not in MONTH_EVENTS]  # final and pack are per month
+    metrics = sorted({s["metric"] for s in filtered if s["metric"]})
+    if any(not s["metric"] for s in filtered):
         metrics = []
     return events, metrics
 
@@ -50,14 +51,15 @@ def _when(value) -> str:
     return value.isoformat(sep=" ", timespec="minutes") if value else ""
 
 
-def subscriptions_grid(grid_id: str, subs: list[dict], catalog: Catalog) -> html.Div:
+def subscriptions_grid(grid_id: str, subs: list[dict], catalog: Catalog, *, own: bool = False) -> html.Div:
     rows = [{"user": s["user"], "email": s["email"] or "(no address: nothing is sent)",
              "event": s["event"].capitalize(),
              "metric": catalog.metrics[s["metric"]].title if s["metric"] in catalog.metrics else "Every metric",
              "since": _when(s["created_at"])} for s in subs]
-    return text_grid(grid_id, [column("user", "User", maxWidth=160), column("email", "E-mail"),
-                               column("event", "Event", maxWidth=110), column("metric", "Metric"),
-                               column("since", "Since (UTC)", maxWidth=170)], rows, max_height=320)
+    columns = [column("user", "User", maxWidth=160), column("email", "E-mail")] if not own else []
+    return text_grid(grid_id, [*columns, column("event", "Event", minWidth=90, maxWidth=110),
+                               column("metric", "Metric", minWidth=180),
+                               column("since", "Since (UTC)", minWidth=175, maxWidth=190)], rows, max_height=320)
 
 
 def webhooks_grid(hooks: list[dict]) -> html.Div:
@@ -71,18 +73,19 @@ def webhooks_grid(hooks: list[dict]) -> html.Div:
 def delivery_rows(log: list[dict]) -> list[dict]:
     return [{"id": str(r["id"]), "queued": _when(r["created_at"]),
              "to": f"{'E-mail' if r['channel'] == 'email' else 'Webhook'}: {r['recipient'] or '(removed)'}",
-             "events": r["events"], "state": STATE_LABELS.get(r["state"], r["state"]),
-             "attempts": str(r["attempts"]),
+             "events": r["events"],
+             "state": f"{STATE_LABELS.get(r['state'], r['state'])} ({r['attempts']} "
+                      f"{'try' if r['attempts'] == 1 else 'tries'})",
              "when": _when(r["sent_at"]) if r["state"] == "sent" else
              (f"next try {_when(r['next_attempt_at'])}" if r["state"] == "pending" else ""),
              "error": r["last_error"] or ""} for r in log]
 
 
 def delivery_grid(log: list[dict]) -> html.Div:
-    state_rules = {"state-disabled": "params.value == 'Failed' || params.value == 'Cancelled'"}
+    state_rules = {"state-disabled": "params.value.startsWith('Failed') || params.value.startsWith('Cancelled')"}
     return text_grid("ntf-log-grid", [
-        column("id", "#", maxWidth=80), column("queued", "Queued (UTC)", maxWidth=170),
-        wrap("to", "Recipient", minWidth=200), column("events", "Events", maxWidth=150),
-        column("state", "State", maxWidth=120, cellClassRules=state_rules),
-        column("attempts", "Tries", maxWidth=90), column("when", "Sent / next try (UTC)", minWidth=170),
-        wrap("error", "Last error", minWidth=220)], delivery_rows(log), max_height=480)
+        column("queued", "Queued (UTC)", minWidth=175, maxWidth=180),
+        wrap("to", "Recipient", minWidth=200), column("events", "Events", minWidth=90, maxWidth=140),
+        wrap("state", "State", minWidth=120, maxWidth=150, cellClassRules=state_rules),
+        wrap("when", "Sent / next try (UTC)", minWidth=150),
+        wrap("error", "Last error", minWidth=200)], delivery_rows(log), max_height=480)

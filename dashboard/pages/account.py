@@ -34,7 +34,7 @@ def layout(**_query):
                  "administrator to add one on the Admin page.", className="alert alert-warning",
                  id="account-email-missing")]
     about = panel("You", [
-        html.P(["Signed in as ", html.Strong(user.name), f", a {user.role}."]), *address,
+        html.P(["Signed in as ", html.Strong(user.name), f" ({user.role})."]), *address,
         html.P("Every message has an unsubscribe link; messages carry figures, never passwords or tokens.",
                className="text-muted"),
     ], "account-about")
@@ -42,8 +42,8 @@ def layout(**_query):
         html.Div(id="account-message", className="mb-3"),
         *subscription_form("account", context.catalog, events, metrics),
     ], "account-form-panel")
-    current = panel("What you get now", [html.Div(subscriptions_grid("account-subs-grid", subs, context.catalog),
-                                                  id="account-subs")], "account-subs-panel")
+    grid = subscriptions_grid("account-subs-grid", subs, context.catalog, own=True)
+    current = panel("What you get now", [html.Div(grid, id="account-subs")], "account-subs-panel")
     return tool_page("account", "Your account", "Choose which events you hear about by e-mail: "
                      "one message per upload, listing every figure it concerns.", [
                          html.Div([html.Div([form, current], className="tool-main"),
@@ -69,4 +69,4 @@ def register_callbacks(app) -> None:
             subs = notify.subscriptions(conn, user.name)
         text = (f"Saved: {', '.join(e for e in notify.EVENTS if e in (events or []))}."
                 if events else "Saved: you get no notifications.")
-        return message(text), subscriptions_grid("account-subs-grid", subs, context.catalog)
+        return message(text), subscriptions_grid("account-subs-grid", subs, context.catalog, own=True)
