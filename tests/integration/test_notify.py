@@ -367,3 +367,59 @@ def test_ntf019_scheduler_runs_notify_every_minute_under_the_lease(store, catalo
         assert job.trigger.interval == timedelta(seconds=60)
     finally:
         active.shutdown()
+
+
+def _fail_outbox_inserts(store, on: bool) -> None:
+    """A real database failure at the outbox write (the upload's last statement), by trigger."""
+    with store.engine.begin() as conn:
+        if store.dialect == "sqlite":
+            conn.exec_driver_sql("CREATE TRIGGER outbox_boom BEFORE INSERT ON outbox BEGIN "
+                                 "SELECT RAISE(ABORT, 'simulated crash'); END" if on else
+                                 "DROP TRIGGER outbox_boom")
+        elif on:
+            conn.exec_driver_sql("CREATE FUNCTION outbox_boom() RETURNS trigger AS $$ BEGIN "
+                                 "RAISE EXCEPTION 'simulated crash'; END $$ LANGUAGE plpgsql")
+            conn.exec_driver_sql("CREATE TRIGGER outbox_boom BEFORE INSERT ON outbox "
+                                 "FOR EACH ROW EXECUTE FUNCTION outbox_boom()")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER outbox_boom ON outbox")
+            conn.exec_driver_sql("DROP FUNCTION outbox_boom()")
+
+
+def test_ntf020_upload_and_its_notification_commit_together(store, catalog, smtp):
+    from sqlalchemy.exc import DBAPIError
+
+    member(store, catalog)
+    _fail_outbox_inserts(store, True)
+    with pytest.raises(DBAPIError, match="simulated crash"):
+        ingest(store, catalog, ota_csv("2024-01", north=(100, 90)), "a.csv")
+    r, u = schema.revisions, schema.uploads
+    with store.read() as conn:  # the upload did not happen either: nothing to announce, nothing lost
+        assert conn.execute(select(func.count()).select_from(r)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(u)).scalar() == 0
+    _fail_outbox_inserts(store, False)
+    assert ingest(store, catalog, ota_csv("2024-01", north=(100, 90)), "a.csv").outcome == "accepted"
+    assert len(outbox_rows(store)) == 1  # the retried upload is announced, once
+    deliver_due(store, catalog, mail_settings(smtp.port))
+    assert len(smtp.messages) == 1
+
+
+def test_ntf021_a_webhook_that_hangs_times_out_and_waits_for_a_retry(store, catalog, receiver):
+    release = threading.Event()
+    original = receiver.server.RequestHandlerClass.do_POST
+
+    def hang(self):
+        release.wait()  # answers only when the test lets it
+        original(self)
+
+    receiver.server.RequestHandlerClass.do_POST = hang
+    with store.write() as conn:
+        notify.add_webhook(conn, receiver.url, "rag", "admin", allow_loopback=True)
+    ingest(store, catalog, ota_csv("2024-01"), "a.csv")
+    try:
+        counts = deliver_due(store, catalog, mail_settings(free_port(), WEBHOOK_ALLOW_LOOPBACK=True))
+        answered = list(receiver.requests)
+    finally:
+        release.set()
+    assert answered == []  # the notifier gave up (read time-out) before the server ever answered
+    assert counts["retry"] == 1 and "Timeout" in outbox_rows(store)[0]["last_error"]
