@@ -9,7 +9,7 @@ import plotly.io as pio
 from metrics.bootstrap import prepare
 from metrics.settings import load_settings
 
-from . import login, pack_route, query, request_log, security
+from . import login, pack_route, query, request_log, security, unsubscribe
 from .api import api
 from .context import AppContext, attach
 from .downloads import downloads
@@ -43,4 +43,5 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
     app.layout = frame
     register_callbacks(app)
     pack_route.install(app)  # /meeting/pack.pdf and /meeting/freeze
+    unsubscribe.install(app)  # /unsubscribe, the link in every notification
     return app

@@ -28,7 +28,8 @@ from .auth import clock, current_user
 from .context import get_context
 from .security import csrf_token
 
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/api/v1/health", "/api/v1/openapi.json", "/_favicon.ico"})
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/api/v1/health", "/api/v1/openapi.json", "/_favicon.ico",
+                          "/unsubscribe"})  # the signed one-click unsubscribe link (dashboard/unsubscribe.py)
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/")
 MAX_NEXT = 2000  # characters of a next= path kept after sign-in
 SESSION_KEY = "sid"  # the cookie session's entry holding the server-side session's key

@@ -163,13 +163,90 @@ def tool_scenes(driver, base: str, folder: Path, out: Path, width: int, height: 
         shoot(driver, out, name, width, height)
 
 
+NOTIFY_SIZES = ((1920, 1080), (1366, 768), (768, 1024))
+
+
+def notification_scenes(driver, base: str, app, out: Path) -> None:
+    """/account and Admin → Notifications with real deliveries: a member's subscriptions, messages
+    sent through a local SMTP server (aiosmtpd), one waiting after a refused connection, a webhook."""
+    from aiosmtpd.controller import Controller
+
+    from metrics import notify
+    from metrics.ingest import ingest
+    from metrics.mailer import deliver_due
+    from metrics.settings import load_settings
+
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = HTTPServer(("127.0.0.1", 0), Hook)
+    hook_port = receiver.server_address[1]
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    ctx = app.server.extensions["opsg"]
+    store, catalog = ctx.store, ctx.catalog
+    with store.write() as conn:
+        notify.set_email(conn, ADMIN, "secas.admin@example.org", ADMIN)
+        notify.subscribe(conn, catalog, ADMIN, "red,rag", ["ota_success_rate", "incidents_major"], actor=ADMIN)
+        notify.subscribe(conn, catalog, ADMIN, "final,pack", actor=ADMIN)
+        notify.set_email(conn, "dcc.analyst", "analyst@dcc.example.org", ADMIN)
+        notify.subscribe(conn, catalog, "dcc.analyst", "late", actor=ADMIN)
+        notify.set_email(conn, "supplier.member", "member@supplier.example.org", ADMIN)
+        notify.subscribe(conn, catalog, "supplier.member", "red", ["ota_success_rate"], actor=ADMIN)
+        # on this machine only (allowed for the screenshots, as in the tests): nothing leaves 127.0.0.1
+        notify.add_webhook(conn, f"http://127.0.0.1:{hook_port}/hooks/opsg-teams", "red,pack", ADMIN,
+                           allow_loopback=True)
+
+    class Accept:
+        async def handle_DATA(self, server, session, envelope):
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    smtp = Controller(Accept(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        north = ("Month,CSP Region,Attempted,Succeeded\n2022-02,North,120000,112800\n"
+                 "2022-02,Central,95000,94300\n2022-02,South,90000,89400\n")
+        ingest(store, catalog, north.encode(), "ota_2022-02.csv", user="dcc.analyst", source="web")
+        settings = load_settings(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SECRET_KEY="screenshots-only",
+                                 WEBHOOK_ALLOW_LOOPBACK=True)
+        deliver_due(store, catalog, settings)
+        fixed = north.replace("112800", "119100")
+        ingest(store, catalog, fixed.encode(), "ota_2022-02_resubmitted.csv", user="dcc.analyst",
+               source="web", reason="CSP N resubmitted after the review")
+        receiver.shutdown()  # the webhook's receiver has gone too: retried later
+        deliver_due(store, catalog, load_settings(SMTP_HOST="127.0.0.1", SMTP_PORT=1,
+                                                  SECRET_KEY="screenshots-only", WEBHOOK_ALLOW_LOOPBACK=True))
+    finally:
+        smtp.stop()
+        receiver.server_close()
+    for width, height in NOTIFY_SIZES:
+        driver.set_window_size(width, height)
+        for name, path in (("account", "/account"), ("admin-notifications", "/admin?tab=notifications")):
+            driver.get(base + path)
+            wait_rendered(driver)
+            wait_for(driver, ".ag-row")
+            time.sleep(0.5)
+            shoot(driver, out, name, width, height)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--full-page", action="store_true", help="capture the whole page height too")
     parser.add_argument("--query", default="", help="query string for every page, e.g. month=2020-01")
     parser.add_argument("--pages", default="", help="comma-separated paths, /login, 'scenes' (the tool "
-                        "pages at work) or 'meeting' (every meeting slide) (default: all)")
+                        "pages at work), 'notifications' (/account and Admin → Notifications, also at 768x1024) "
+                        "or 'meeting' (every meeting slide) (default: all)")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -217,6 +294,8 @@ def main(argv=None) -> int:
                     shoot(driver, out, page["path"].strip("/") or "overview", width, height, args.full_page)
                 if not wanted or "scenes" in wanted:
                     tool_scenes(driver, base, Path(tmp), out, width, height, corrected, good)
+            if not wanted or "notifications" in wanted:
+                notification_scenes(driver, base, app, out)
         finally:
             driver.quit()
             server.shutdown()

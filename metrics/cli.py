@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
+from . import notify_cli
 from .catalog import CatalogError, load_catalog
 from .settings import load_settings
 
@@ -146,19 +147,27 @@ def cmd_scheduler(args) -> int:
 
 
 def cmd_users(args) -> int:
-    from . import accounts
+    from . import accounts, notify
 
     store, _, _ = _store_and_catalog(args)
     if args.users_command == "list":
         with store.read() as conn:
             for u in accounts.list_users(conn):
-                print(f"{u['name']}\t{u['role']}\t{'disabled' if u['disabled'] else 'active'}")
+                print(f"{u['name']}\t{u['role']}\t{'disabled' if u['disabled'] else 'active'}"
+                      f"\t{notify.email_of(conn, u['name']) or ''}")
+        return EXIT_OK
+    if args.users_command == "set-email":
+        with store.write() as conn:
+            email = notify.set_email(conn, args.name, args.address)
+        print(f"{args.name}: e-mail {email or 'cleared'}")
         return EXIT_OK
     if args.users_command == "add":
         generated = sys.stdin.isatty() or args.generate
         password = accounts.generate_password() if generated else sys.stdin.readline().rstrip("\n")
         with store.write() as conn:
             accounts.add_user(conn, args.name, args.role, password)
+            if args.email:  # checked before anything commits: a bad address adds no user
+                notify.set_email(conn, args.name, args.email)
         print(f"added {args.name} ({args.role})")
         if generated:
             print(f"password: {password}")
@@ -214,6 +223,15 @@ def cmd_pack(args) -> int:
     if args.html:
         Path(args.html).write_text(facts["html"], encoding="utf-8")
     print(f"wrote {out}: {facts['pages']} pages ({facts['charts']} charts) in {facts['seconds']} s")
+    if args.notify:
+        import hashlib
+
+        from .notify import record_pack
+
+        with store.write() as conn:
+            queued = record_pack(conn, catalog, month, pdf, out.name, hashlib.sha256(pdf).hexdigest())
+        print(f"queued the pack for {queued} recipient(s)" if queued else
+              "nobody new to tell: this pack was announced already, or nobody subscribes to pack")
     return EXIT_OK
 
 
@@ -291,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "moment the papers went out")
     p.add_argument("-o", "--output", help="file to write (default opsg-meeting-pack-MONTH.pdf)")
     p.add_argument("--html", metavar="FILE", help="also write the print HTML the PDF was made from")
+    p.add_argument("--notify", action="store_true", help="announce the pack to `pack` subscribers "
+                                                         "(attached, or linked when over 10 MB)")
     p.set_defaults(func=cmd_pack)
 
     p = sub.add_parser("actions", help="the OPSG action log")
@@ -312,6 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=["viewer", "uploader", "admin"])
     a.add_argument("--generate", action="store_true", help="generate the password even if stdin is piped")
+    a.add_argument("--email", metavar="ADDRESS", help="e-mail address for notifications")
+    e = us.add_parser("set-email", help="set a user's e-mail address for notifications ('' clears it)")
+    e.add_argument("name")
+    e.add_argument("address")
     us.add_parser("list", help="list users and roles")
     t = us.add_parser("token", help="print a new API token for a user (last line); the user's "
                                     "other tokens stay valid")
@@ -330,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("name")
     t.add_argument("--generate", action="store_true", help="generate the password even if stdin is piped")
     p.set_defaults(func=cmd_users)
+    notify_cli.add_parsers(sub)  # subscribe, unsubscribe, subscriptions, webhooks, notify
     return parser
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select, update
 from . import payload, schema
 from .catalog import Catalog, Dataset
 from .errors import UploadError
+from .notify import UploadWatch
 from .parsing import parse_upload
 from .rollups import rollup_frames
 from .store import Store, audit, utcnow
@@ -125,10 +126,12 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
         upload_id = _record_upload(conn, report, user, source, status, reason, len(data))
         if report.outcome == "accepted":
             now = utcnow()
+            watch = UploadWatch.before(conn, catalog, touched)  # notifications (SPEC §7)
             for name, months in touched.items():
                 table = tables[name]
                 write_slices(conn, catalog.datasets[name], table[table["month"].isin(months)],
                              upload_id, status, now, reason, digests[name])
+            watch.after(conn, upload_id, filename=filename, user=user, reason=reason)
     return report
 
 

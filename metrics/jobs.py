@@ -22,6 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 from . import schema
 from .catalog import Catalog
 from .months import add_months, month_range
+from .notify import record_late
 from .store import Store, audit, utcnow
 from .workdays import working_day_deadline
 
@@ -156,7 +157,7 @@ def check_late_submissions(store: Store, catalog: Catalog, settings: dict | None
             start = max(add_months(months[-1], 1), add_months(due, 1 - LATE_LOOKBACK_MONTHS))
             for month in month_range(start, due):
                 late[dataset, month] = "missing"
-        now = utcnow()
+        now, newly_late = utcnow(), []
         for (dataset, month), state in sorted(late.items()):
             flag = flags.get((dataset, month))
             deadline = working_day_deadline(month).isoformat()
@@ -173,12 +174,14 @@ def check_late_submissions(store: Store, catalog: Catalog, settings: dict | None
             audit(conn, JOB_USER, "late_flag_raised", f"{dataset} {month}", dataset=dataset,
                   month=month, deadline=deadline, state=state)
             raised.append((dataset, month))
+            newly_late.append({"dataset": dataset, "month": month, "deadline": deadline, "state": state})
         for (dataset, month), flag in sorted(flags.items()):
             if flag.resolved_at is None and status.get((dataset, month)) == "final":
                 conn.execute(update(lf).where(lf.c.id == flag.id).values(resolved_at=now))
                 audit(conn, JOB_USER, "late_flag_resolved", f"{dataset} {month}", dataset=dataset,
                       month=month)
                 resolved.append((dataset, month))
+        record_late(conn, catalog, newly_late, f"late:{now.isoformat()}")  # notifications, same transaction
     return {"due_month": due, "raised": raised, "resolved": resolved, "open": len(late)}
 
 

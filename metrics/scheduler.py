@@ -29,6 +29,7 @@ from sqlalchemy import case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import jobs, schema
+from .mailer import deliver_due
 from .catalog import Catalog
 from .store import Store, utcnow
 
@@ -40,7 +41,9 @@ JOBS = {
     "inbox": jobs.process_inbox,
     "late_submissions": jobs.check_late_submissions,
     "backup": jobs.nightly_backup,
+    "notify": deliver_due,  # the outbox: e-mails and webhooks due (metrics/mailer.py)
 }
+NOTIFY_EVERY_SECONDS = 60
 
 
 def holder_id() -> str:
@@ -173,8 +176,8 @@ class JobScheduler:
         return outcome
 
     def start(self) -> None:
-        """Try for the lease, then schedule: inbox every INBOX_POLL_SECONDS, late submissions at
-        06:00 and backup at BACKUP_TIME (UK time), each also once at start."""
+        """Try for the lease, then schedule: inbox every INBOX_POLL_SECONDS, notify every minute,
+        late submissions at 06:00 and backup at BACKUP_TIME (UK time), each also once at start."""
         self.heartbeat()
         settings, now = self.settings, datetime.now(jobs.UK)
         beat = max(0.5, self.lease.seconds / 3)
@@ -182,6 +185,8 @@ class JobScheduler:
         self.aps.add_job(self.heartbeat, IntervalTrigger(seconds=beat), id="heartbeat")
         self.aps.add_job(self.run_job, IntervalTrigger(seconds=int(settings["INBOX_POLL_SECONDS"])),
                          args=["inbox"], id="inbox", next_run_time=now)
+        self.aps.add_job(self.run_job, IntervalTrigger(seconds=NOTIFY_EVERY_SECONDS),
+                         args=["notify"], id="notify", next_run_time=now)
         daily = {"late_submissions": (6, 0), "backup": (hour, minute)}
         for name, (at_hour, at_minute) in daily.items():
             self.aps.add_job(self.run_job, CronTrigger(hour=at_hour, minute=at_minute, timezone=jobs.UK),

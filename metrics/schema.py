@@ -101,6 +101,7 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("email", String(254)),  # optional, for notifications (metrics/notify.py)
 )
 
 api_tokens = Table(
@@ -245,4 +246,65 @@ rag_overrides = Table(
     Column("withdrawn_by", String(80)),
     Index("ux_rag_overrides_current", "metric", "value", "month", unique=True,
           sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),
+)
+
+# Notifications (metrics/notify.py, SPEC §7). ``subscriptions`` and ``webhooks`` say who wants
+# which events; ``outbox`` holds one message per (event group, recipient), written in the same
+# transaction as the change that caused it (an upload, a late flag, a pack), and delivered by
+# ``python -m metrics notify``; ``delivery_attempts`` is the delivery log shown to administrators.
+subscriptions = Table(
+    "subscriptions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("event", String(8), nullable=False),  # red | rag | late | final | pack
+    Column("metric", String(60), nullable=False, server_default=""),  # '' = every metric
+    Column("created_at", DateTime, nullable=False),
+    Index("ux_subscriptions_user_event_metric", "user_id", "event", "metric", unique=True),
+)
+
+webhooks = Table(
+    "webhooks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("events", String(60), nullable=False),  # space-separated event names
+    Column("secret", String(64), nullable=False),  # signs each POST (HMAC-SHA256); never sent
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("removed_at", DateTime),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("group_key", String(120), nullable=False),  # "upload:12", "late:…", "pack:2024-03:…"
+    Column("channel", String(8), nullable=False),  # email | webhook
+    Column("recipient_id", Integer, nullable=False),  # users.id or webhooks.id
+    Column("events", Text, nullable=False),  # JSON list of events (kind, month, cells …)
+    Column("created_at", DateTime, nullable=False),
+    Column("state", String(10), nullable=False),  # pending | sending | sent | failed | cancelled
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("claimed_by", String(120)),
+    Column("claimed_until", DateTime),
+    Column("sent_at", DateTime),
+    Column("last_error", Text),
+    Index("ux_outbox_group_recipient", "group_key", "channel", "recipient_id", unique=True),
+    Index("ix_outbox_state_due", "state", "next_attempt_at"),
+)
+
+# The meeting pack a ``pack`` event announces, kept so that delivery can attach it.
+outbox_files = Table(
+    "outbox_files", metadata,
+    Column("group_key", String(120), primary_key=True),
+    Column("filename", String(200), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("outbox_id", Integer, ForeignKey("outbox.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("outcome", String(10), nullable=False),  # sent | retry | failed | cancelled
+    Column("detail", Text, nullable=False, server_default=""),
 )

@@ -66,6 +66,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For and "
             "X-Forwarded-Proto headers are trusted (1 behind one nginx); 0 trusts none. Sign-in "
             "throttling counts by the client address this gives.", int),
+    # Notifications (SPEC §7, metrics/notify.py and metrics/mailer.py)
+    Setting("SMTP_HOST", "", "Mail server notifications are sent through; blank sends no e-mail "
+            "(messages wait in the outbox until it is set)."),
+    Setting("SMTP_PORT", 25, "The mail server's port.", int),
+    Setting("SMTP_USER", "", "User name for the mail server (blank: no authentication)."),
+    Setting("SMTP_PASSWORD", "", "Password for SMTP_USER."),
+    Setting("SMTP_TLS", "none", "none, starttls (upgrade the connection) or ssl (TLS from the start, "
+            "usually port 465)."),
+    Setting("MAIL_FROM", "opsg-dashboard@localhost", "The From address of notification e-mails."),
+    Setting("BASE_URL", "http://127.0.0.1:8050", "The dashboard's public address, for links in "
+            "notifications (BASE_URL/?month=YYYY-MM) and the unsubscribe link."),
+    Setting("WEBHOOK_ALLOW_LOOPBACK", False, "Allow webhooks to loopback, link-local and reserved "
+            "addresses (refused by default so that a webhook cannot reach this machine's own "
+            "routes or a cloud metadata service); for tests only.", _bool),
 )
 
 

@@ -18,13 +18,15 @@ from dashboard.components.admin_views import (AUDIT_GROUPS, ROLES, access_grids,
                                               audit_rows, field, message, threshold_form, thresholds_grid,
                                               user_options, users_grid)
 from dashboard.components.admin_views import threshold_rows as grid_rows
+from dashboard.components import notify_admin
 from dashboard.components.tools import access_note, panel, tool_page
 from dashboard.context import get_context
 
 dash.register_page(__name__, path="/admin", name="Admin", title="OPSG service metrics — administration",
                    nav="tools", order=99, role="admin")
 
-TABS = (("users", "Users and roles"), ("thresholds", "Thresholds"), ("audit", "Audit trail"))
+TABS = (("users", "Users and roles"), ("thresholds", "Thresholds"), ("audit", "Audit trail"),
+        ("notifications", "Notifications"))
 
 
 def _tab(value) -> str:
@@ -39,7 +41,8 @@ def layout(tab=None, **_query):
     nav = html.Nav([dcc.Link(label, href=f"/admin?tab={key}", id=f"admin-tab-{key}",
                              className="admin-tab" + (" active" if key == tab else ""))
                     for key, label in TABS], className="admin-tabs", **{"aria-label": "Administration"})
-    body = {"users": _users, "thresholds": _thresholds, "audit": _audit}[tab]()
+    body = {"users": _users, "thresholds": _thresholds, "audit": _audit,
+            "notifications": notify_admin.section}[tab]()
     return tool_page("admin", "Administration", "Users and roles, effective-dated thresholds and the "
                      "audit trail. Every change here is recorded in the audit trail.", [nav, body])
 
@@ -136,6 +139,8 @@ def _attempt(change) -> tuple[bool, str]:
 
 
 def register_callbacks(app) -> None:
+    notify_admin.register_callbacks(app)  # the Notifications tab
+
     @app.callback(Output("admin-users-message", "children"), Output("admin-users-table", "children"),
                   Output("admin-user", "options"), Output("admin-new-name", "value"),
                   Input("admin-add-user", "n_clicks"), Input("admin-set-role", "n_clicks"),
