@@ -50,16 +50,23 @@ def metric_tile(entry: dict, label: str | None = None, tile_id: str | None = Non
         html.Div(label or entry["title"], className="tile-label"),
         html.Div([html.Span(value_text(entry), className="tile-value"),
                   rag_badge(entry["rag"])], className="tile-main"),
-        html.Div([change_text(entry),
-                  html.Span(f" on {month_label(entry['previous_month'], 'short')}",
-                            className="text-muted") if entry.get("previous_month") else None],
-                 className="tile-change"),
+        html.Div(_change_on_previous(entry), className="tile-change"),
         html.Div([not_green_text(entry),
                   html.Span("◐ Provisional", className="status-chip status-provisional")
                   if provisional else None], className="tile-flags"),
         html.Div(limits_text(entry), className="tile-limits"),
         sparkline(entry.get("spark") or [], entry["unit"], entry["decimals"]) if spark else None,
     ], className=f"metric-tile rag-edge-{entry['rag']}", id=tile_id)
+
+
+def _change_on_previous(entry: dict) -> list:
+    """'▲ +2 on Jan 22', 'previous 7 on Jan 22', or 'no figure for Jan 22' (the summary's facts)."""
+    month = entry.get("previous_month")
+    if not month:
+        return [change_text(entry)]
+    if entry.get("previous_value") is None:
+        return [html.Span(f"no figure for {month_label(month, 'short')}", className="change change-none")]
+    return [change_text(entry), html.Span(f" on {month_label(month, 'short')}", className="text-muted")]
 
 
 def tiles_row(entries: list[dict], row_id: str) -> html.Div:

