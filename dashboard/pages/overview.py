@@ -6,9 +6,9 @@ from dash import dcc, html
 
 from metrics import actions, overrides
 from metrics.months import month_label
-from metrics.narrative import sentence
+from metrics.narrative import data_news, sentence
 from metrics.queries import completeness
-from metrics.rag import AMBER, RED
+from metrics.rag import AMBER, GREEN, NO_DATA, RED
 from metrics.summary import month_summary
 
 from dashboard import theme
@@ -48,7 +48,7 @@ def layout(**query):
                       html.P("◐ provisional figure · change is on the previous month · a run of "
                              "months not Green is counted over the last 24 months · — not split "
                              "by region", className="matrix-key")], className="overview-main"),
-            html.Aside([attention(entries), completeness_panel(datasets, view)],
+            html.Aside([attention(entries, datasets, view.month), completeness_panel(datasets, view)],
                        className="overview-side"),
         ], className="overview-grid"),
     ])
@@ -109,21 +109,37 @@ def rag_matrix(entries: list[dict], columns: list, view, open_actions: dict | No
     return html.Table([head, html.Tbody(body)], className="rag-matrix", id="overview-rag-matrix")
 
 
-def attention(entries: list[dict]) -> html.Section:
-    """Narrative sentences: Red first, then Amber; the rest folded away."""
+def _folded(title: str, entries: list[dict], element_id: str) -> html.Details | None:
+    if not entries:
+        return None
+    return html.Details([html.Summary(f"{title} ({len(entries)})"),
+                         html.Ul([html.Li([rag_badge(e["rag"], "rag-badge-sm"), html.Span(sentence(e))],
+                                          className="attention-item") for e in entries],
+                                 className="attention-list")], id=element_id)
+
+
+def attention(entries: list[dict], datasets: list[dict], month: str) -> html.Section:
+    """Missing and late datasets first, then Red and Amber sentences; Green and No data folded away
+    separately (a missing figure is never counted as good news)."""
     ordered = sorted(entries, key=lambda e: (RANK.get(e["rag"], 9), -(e.get("months_not_green") or 0)))
     urgent = [e for e in ordered if e["rag"] in (RED, AMBER)]
-    rest = [e for e in ordered if e["rag"] not in (RED, AMBER)]
-    items = [html.Li([rag_badge(e["rag"], "rag-badge-sm"), html.Span(sentence(e))],
-                     className="attention-item") for e in urgent]
+    news = data_news(datasets, month)
+    items = [html.Li([status_chip("missing"), html.Span(text)], className="attention-item attention-data")
+             for text in news]
+    items += [html.Li([rag_badge(e["rag"], "rag-badge-sm"), html.Span(sentence(e))],
+                      className="attention-item") for e in urgent]
+    no_data = [e for e in ordered if e["rag"] == NO_DATA]
+    if items:
+        lead = None
+    elif no_data:
+        lead = html.P("Nothing Red or Amber; some metrics have no figure (below).", className="all-green")
+    else:
+        lead = html.P("Every metric is Green this month.", className="all-green")
     return html.Section([
-        html.H2(f"Needs attention ({len(urgent)})", className="panel-title"),
-        html.Ol(items, className="attention-list", id="overview-attention")
-        if items else html.P("Every metric is Green this month.", className="all-green"),
-        html.Details([html.Summary(f"Green and no data ({len(rest)})"),
-                      html.Ul([html.Li([rag_badge(e["rag"], "rag-badge-sm"), html.Span(sentence(e))],
-                                       className="attention-item") for e in rest],
-                              className="attention-list")]) if rest else None,
+        html.H2(f"Needs attention ({len(items)})", className="panel-title"),
+        html.Ol(items, className="attention-list", id="overview-attention") if items else lead,
+        _folded("No data", no_data, "overview-no-data"),
+        _folded("Green", [e for e in ordered if e["rag"] == GREEN], "overview-green"),
     ], className="panel", id="overview-narrative")
 
 

@@ -137,3 +137,32 @@ def test_fig003_zero_reaches_regions_pages_meeting_and_narrative(store, catalog)
     app = fresh_app(store)
     tile = texts(json.dumps(by_id(render(app, "/stability", month="2022-01"), "tile-incidents_major")))
     assert "Green" in tile and "No data" not in tile
+
+
+# ---------------------------------------------------------------- 3. missing figures are news
+def test_fig004_missing_datasets_need_attention_and_no_data_is_not_green(store, catalog):
+    from dashboard.components.meeting_slides import overview_body
+    from metrics.pack import meeting_content, pack_html
+
+    accepted(store, catalog, JAN_ONLY_MINOR)
+    accepted(store, catalog, b"month,csp_region,attempted,succeeded\n2022-01,North,100,99\n", "ota.csv")
+    accepted(store, catalog, b"month,csp_region,smets_generation,alert_code,count\n"
+                             b"2022-01,North,SMETS2,8F3E,5\n", "alerts.csv")
+    app = fresh_app(store)
+    page = render(app, "/", month="2022-01")
+    attention = texts(json.dumps(by_id(page, "overview-attention")))
+    assert "from 5 of 8 datasets" in attention and "CH returns" in attention
+    panel = texts(json.dumps(by_id(page, "overview-narrative")))
+    assert "Green and no data" not in panel
+    no_data = texts(json.dumps(by_id(page, "overview-no-data")))
+    green = texts(json.dumps(by_id(page, "overview-green")))
+    assert "No data" in no_data and "No data" not in green.replace("No data (", "")
+    assert "Every metric is Green" not in panel
+    with store.read() as conn:
+        content = meeting_content(conn, catalog, "2022-01")
+    assert any("5 of 8 datasets" in t for t in content["data_news"])
+    assert content["items"][0]["kind"] == "overview"
+    slide = texts(to_json(overview_body(content["items"][0], content)))
+    assert "5 of 8 datasets" in slide and "No data" in slide
+    pack = pack_html(content, {})
+    assert "5 of 8 datasets" in pack and " No data. " in pack
