@@ -56,9 +56,10 @@ def meeting_content(conn: Connection, catalog: Catalog, month: str, *, as_of: da
                     today: date | None = None) -> dict:
     """Everything the slides and the pack show for ``month``, one dict per agenda item.
 
-    ``today`` decides which open actions are overdue (default: the as-of day, else today).
+    Actions are judged as they stood at ``actions.judgement_day`` (the as-of day, else the meeting
+    for ``month``; ``today`` is the real date, needed only for the current month).
     """
-    today = today or (as_of.date() if as_of else date.today())
+    today = actions.judgement_day(month, as_of, today or date.today())
     thresholds = all_thresholds(conn, catalog, as_of)
     points, entries = {}, {}
     for metric_id, metric in catalog.metrics.items():

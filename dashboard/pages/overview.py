@@ -1,6 +1,8 @@
 """Overview `/`: the month's RAG matrix, what needs attention and why, and data completeness."""
 from __future__ import annotations
 
+from datetime import date
+
 import dash
 from dash import dcc, html
 
@@ -35,7 +37,8 @@ def layout(**query):
     with context.store.read() as conn:
         entries = overrides.apply(month_summary(conn, catalog, view.month, view.as_of),
                                   overrides.overrides_in_force(conn, view.month))
-        open_actions = actions.open_by_metric(conn)
+        open_actions = actions.open_by_metric(
+            conn, today=actions.judgement_day(view.month, view.as_of, date.today()))
         datasets = completeness(conn, catalog, view.month, view.as_of)
     dim = catalog.dimensions["csp_region"]
     columns = [None, *dim.headline]
@@ -69,14 +72,14 @@ def _cell(entry: dict | None) -> html.Td:
     ], className=f"rag-cell rag-tint-{(entry.get('override') or entry)['rag']}")
 
 
-def action_badge(metric_id: str, linked: list[dict]) -> html.Div | None:
-    """'⚑ 3 open actions (2 overdue)', linking to them in the action log."""
+def action_badge(metric_id: str, linked: list[dict], month: str | None = None) -> html.Div | None:
+    """'⚑ 3 open actions (2 overdue)' as they stood for the month, linking to them in the log."""
     if not linked:
         return None
     overdue = sum(a["overdue"] for a in linked)
     text = f"⚑ {len(linked)} open action{'s' if len(linked) > 1 else ''}"
     return html.Div(dcc.Link(text + (f" ({overdue} overdue)" if overdue else ""),
-                             href=f"/actions?metric={metric_id}", className="action-badge"
+                             href=f"/actions?metric={metric_id}" + (f"&month={month}" if month else ""), className="action-badge"
                              + (" action-badge-overdue" if overdue else ""),
                              id=f"overview-actions-{metric_id}"))
 
@@ -101,7 +104,7 @@ def rag_matrix(entries: list[dict], columns: list, view, open_actions: dict | No
             body.append(html.Tr([
                 html.Th([html.Div(total["title"], className="metric-name"),
                          html.Div(limits_text(total), className="metric-limits"),
-                         action_badge(metric_id, (open_actions or {}).get(metric_id))],
+                         action_badge(metric_id, (open_actions or {}).get(metric_id), view.state.month)],
                         scope="row", className="col-metric"),
                 html.Td(sparkline(total["spark"], total["unit"], total["decimals"]), className="col-spark"),
                 *[_cell(by_key.get((metric_id, c))) for c in columns],

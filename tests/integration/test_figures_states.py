@@ -166,3 +166,29 @@ def test_fig004_missing_datasets_need_attention_and_no_data_is_not_green(store, 
     assert "5 of 8 datasets" in slide and "No data" in slide
     pack = pack_html(content, {})
     assert "5 of 8 datasets" in pack and " No data. " in pack
+
+
+# ---------------------------------------------------------------- 4. actions judged when viewed
+def test_fig005_actions_are_judged_at_the_moment_viewed(demo_app):
+    from datetime import date
+
+    from dashboard.components.meeting_slides import actions_body
+    from metrics import actions
+    from metrics.pack import meeting_content
+
+    before = render(demo_app, "/", month="2019-06")
+    assert "open action" not in texts(before)  # raised 4 February 2020: not there yet
+    jan = texts(render(demo_app, "/", month="2020-01"))
+    assert "open action" in jan
+    ctx = demo_app.server.extensions["opsg"]
+    with ctx.store.read() as conn:
+        content = meeting_content(conn, ctx.catalog, "2020-01", today=date(2026, 12, 1))
+        every = actions.list_actions(conn, today=date(2026, 12, 1), status="open")
+    item = next(i for i in content["items"] if i["kind"] == "actions")
+    slide = texts(to_json(actions_body(item, content)))
+    assert "as at 29 February 2020" in slide  # the meeting after January: end of February
+    overdue = sum(a["overdue"] for a in item["actions"])
+    assert 0 < overdue < len(item["actions"]) == len(every)
+    assert all(a["days_overdue"] < 30 for a in item["actions"])
+    log = texts(render(demo_app, "/actions", month="2020-01"))
+    assert "as the log stood on 29 February 2020" in log
