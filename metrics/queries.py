@@ -251,6 +251,19 @@ def latest_month(conn: Connection, as_of: datetime | None = None) -> str | None:
     return conn.execute(stmt).scalar()
 
 
+def first_received(conn: Connection) -> datetime | None:
+    """When the first monthly figures were received (the earliest revision ever stored)."""
+    r = schema.revisions
+    return conn.execute(select(func.min(r.c.created_at)).where(r.c.dataset != "annotations")).scalar()
+
+
+def nearest_month(months: list[str] | tuple[str, ...], month: str) -> str | None:
+    """The month with figures nearest to ``month`` outside their span (None when inside it)."""
+    if not months or months[0] <= month <= months[-1]:
+        return None
+    return months[0] if month < months[0] else months[-1]
+
+
 def months_with_figures(conn: Connection, as_of: datetime | None = None) -> list[str]:
     """Every month with figures in any monthly dataset, oldest first."""
     r = schema.revisions

@@ -5,6 +5,7 @@ from dash import dcc, html
 
 from metrics.months import month_label
 from metrics.narrative import format_value
+from metrics.queries import nearest_month
 
 from .grid import download_button, figures_table
 from .rag import change_text, not_green_text, rag_badge, value_text
@@ -78,9 +79,34 @@ def page_header(title: str, intro: str, view) -> html.Div:
     return html.Div([
         html.H1([title, html.Span(f" · {month}", className="page-month")], className="page-title"),
         html.P(intro, className="page-intro"),
+        coverage_note(view),
     ], className="page-header")
 
 
-def empty_state(message: str) -> html.Div:
+def coverage_note(view) -> html.Div | None:
+    """For a month outside the figures: which months they cover, and a link to the nearest."""
+    nearest = nearest_month(view.available, view.month) if view.month else None
+    if nearest is None:
+        return None
+    first, last = view.available[0], view.available[-1]
+    return html.Div([
+        f"No figures for {month_label(view.month)}: the figures cover {month_label(first)} to "
+        f"{month_label(last)}. ",
+        dcc.Link(f"Show {month_label(nearest)}", href=view.state.search(month=nearest) or "?",
+                 id="coverage-nearest"),
+    ], className="alert alert-info py-2 coverage-note", id="coverage-note")
+
+
+def empty_state(message: str, view=None) -> html.Div:
+    """Nothing to show; with the view, an as-of moment before the first figures says so."""
+    if view is not None and view.as_of is not None and view.first_received is not None:
+        day = view.first_received.date().isoformat()
+        return html.Div([
+            html.H2("Nothing had been uploaded yet", className="h4"),
+            html.P([f"No figures had been received by {view.as_of:%-d %B %Y %H:%M} UTC: the first "
+                    f"upload was received on {view.first_received:%-d %B %Y}. ",
+                    dcc.Link(f"Show the figures as at {view.first_received:%-d %B %Y}",
+                             href=view.state.search(as_of=day, month=None), id="first-upload-link")]),
+        ], className="empty-state", id="before-first-upload")
     return html.Div([html.H2("Nothing to show yet", className="h4"), html.P(message)],
                     className="empty-state")

@@ -58,7 +58,7 @@ def layout(**query):
     foot_banner = html.Div(classification, className="meeting-classification") if classification else None
     if view.month is None:
         return html.Div([banner, html.Div(empty_state("No figures have been uploaded yet, so "
-                                                      "there is nothing to present."),
+                                                      "there is nothing to present.", view),
                                           className="slide-body")],
                         className="page meeting-mode", id="meeting")
     content = _content(context, view)

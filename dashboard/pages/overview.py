@@ -31,7 +31,7 @@ RANK = {rag: i for i, rag in enumerate(theme.RAG_ORDER)}
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
-        return page(view, [empty_state("No figures have been uploaded yet.")])
+        return page(view, [empty_state("No figures have been uploaded yet.", view)])
     context = get_context()
     catalog = context.catalog
     with context.store.read() as conn:

@@ -192,3 +192,64 @@ def test_fig005_actions_are_judged_at_the_moment_viewed(demo_app):
     assert all(a["days_overdue"] < 30 for a in item["actions"])
     log = texts(render(demo_app, "/actions", month="2020-01"))
     assert "as the log stood on 29 February 2020" in log
+
+
+# ---------------------------------------------------------------- 5. time travel on the demo
+def test_fig006_demo_uploads_are_stamped_when_the_dcc_would_have_sent_them(demo_app):
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from metrics import schema
+    from metrics.bootstrap import demo_received_at
+    from metrics.queries import months_with_figures
+
+    ctx = demo_app.server.extensions["opsg"]
+    with ctx.store.read() as conn:
+        # 4 February 2020 (OPSG_29): figures up to December 2019 had arrived, January's not yet
+        then = months_with_figures(conn, as_of=datetime(2020, 2, 4, 23, 59))
+        r = schema.revisions
+        ota_jan = conn.execute(select(r.c.created_at, r.c.status).where(
+            r.c.dataset == "ota_firmware", r.c.month == "2020-01").order_by(r.c.created_at)).all()
+        audit = conn.execute(select(schema.audit_events.c.detail).where(
+            schema.audit_events.c.action == "upload_accepted")).scalars().first()
+    assert then[0] == "2018-01" and then[-1] == "2019-12"
+    assert [s for _, s in ota_jan] == ["provisional", "final"]
+    assert demo_received_at("2020-01") <= ota_jan[0][0] < demo_received_at("2020-01", 11)
+    assert ota_jan[0][0].date().isoformat() == "2020-02-14" and ota_jan[1][0] > ota_jan[0][0]
+    assert '"received_at"' in audit
+    page = texts(render(demo_app, "/", as_of="2020-02-04"))
+    assert "December 2019" in page and "Historic view" in page
+    before = render(demo_app, "/", as_of="2017-06-01")
+    text = texts(before)
+    assert "No figures have been uploaded yet" not in text
+    assert "the first upload was received on 14 February 2018" in text
+    assert by_id(before, "first-upload-link")["props"]["href"] == "?as_of=2018-02-14"
+
+
+def test_fig007_received_at_is_only_for_the_demo(store, catalog):
+    from datetime import datetime
+
+    data = b"month,category,count\n2020-01,3,1\n"
+    with pytest.raises(ValueError, match="only for demo uploads"):
+        ingest(store, catalog, data, "i.csv", source="api", received_at=datetime(2020, 2, 14, 9))
+    report = ingest(store, catalog, data, "i.csv", source="demo", received_at=datetime(2020, 2, 14, 9))
+    assert report.outcome == "accepted"
+    later = b"month,category,count\n2020-01,3,2\n"
+    with pytest.raises(ValueError, match="before incidents figures received"):
+        ingest(store, catalog, later, "i.csv", source="demo", reason="fix",
+               received_at=datetime(2020, 2, 1))
+
+
+# ---------------------------------------------------------------- 6. months outside the data
+@pytest.mark.parametrize("month, nearest", [("2017-06", "2018-01"), ("2030-01", "2021-12")])
+def test_fig008_month_outside_the_data_names_the_span_and_the_nearest(demo_app, month, nearest):
+    for path in ("/", "/stability", "/ota-firmware", "/alerts", "/ch-exceptions", "/aged-incidents",
+                 "/ch-returns", "/smets1-migration", "/ch-installs"):
+        tree = render(demo_app, path, month=month)
+        note = by_id(tree, "coverage-note")
+        assert note is not None, path
+        text = texts(json.dumps(note))
+        assert "the figures cover January 2018 to December 2021" in text
+        assert by_id(tree, "coverage-nearest")["props"]["href"] == f"?month={nearest}"
+    assert by_id(render(demo_app, "/", month="2020-01"), "coverage-note") is None
