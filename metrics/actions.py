@@ -73,11 +73,12 @@ def days_overdue(action: dict, today: date) -> int:
 
 
 def judgement_day(month: str | None, as_of: datetime | None, today: date) -> date:
-    """The day actions are judged on for a view of ``month``: the as-of day when frozen; else the
-    meeting that reviewed that month (taken as the end of the month after it, as no meeting dates
-    are recorded), never later than ``today``; ``today`` for the current month or no month."""
+    """The day actions are judged on for a view of ``month``: the meeting that reviewed that month
+    (taken as the end of the month after it, as no meeting dates are recorded), never later than
+    ``today``; ``today`` for the current month or no month. An as-of moment stands in for today
+    (what the dashboard showed then), so freezing during a meeting judges at that moment."""
     if as_of is not None:
-        return min(as_of.date(), today)
+        today = min(as_of.date(), today)
     if not month or month >= f"{today:%Y-%m}":
         return today
     return min(month_end(add_months(month, 1)), today)

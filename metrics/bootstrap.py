@@ -58,9 +58,9 @@ def load_demo(store: Store, catalog: Catalog) -> list:
                 wrong.loc[north, "succeeded"] -= 300
                 wrong.loc[north, "success_rate"] = (100 * wrong["succeeded"] / wrong["attempted"])[north].round(2)
                 sends.append((when, order, name, wrong, "provisional",
-                               "ota_firmware_2020-01_first_submission.csv", DEMO_LABEL))
+                               "ota_firmware_first_submission.csv", DEMO_LABEL))
                 sends.append((demo_received_at(month, 2 * DEADLINE_WORKING_DAYS), order, name, rows,
-                              status, "ota_firmware_2020-01_resubmitted.csv",
+                              status, "ota_firmware_resubmitted.csv",
                               "CSP N resubmitted January after the measurement-point review"))
                 continue
             sends.append((when, order, name, rows, status, f"{name}_{month}.csv", DEMO_LABEL))

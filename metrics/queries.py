@@ -168,7 +168,11 @@ def metric_frame(conn: Connection, catalog: Catalog, metric_id: str, *, start: s
         den_filters = {d: v for d, v in sql_filters.items() if d in catalog.datasets[den_ds].dimensions}
         den = _sums(conn, catalog, den_ds, {"denominator": metric.denominator},
                     filters=den_filters, **window).rename(columns={"status": "den_status"})
-        frame = frame.merge(den, on=["month", *by], how="left")
+        frame = frame.merge(den, on=["month", *by], how="outer" if by else "left")
+        if by:  # a value only the denominator lists is zero in a month the numerator has figures
+            stored = frame.groupby("month")["numerator"].transform(lambda s: s.notna().any())
+            frame.loc[frame["numerator"].isna() & stored, "numerator"] = 0.0
+            frame = frame.sort_values(["month", *by], kind="stable").reset_index(drop=True)
         frame["status"] = frame[["status", "den_status"]].max(axis=1)
     return _with_ratio(frame, metric)[["month", *by, *VALUE_COLUMNS, "value", "status"]]
 

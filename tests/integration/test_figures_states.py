@@ -253,3 +253,17 @@ def test_fig008_month_outside_the_data_names_the_span_and_the_nearest(demo_app, 
         assert "the figures cover January 2018 to December 2021" in text
         assert by_id(tree, "coverage-nearest")["props"]["href"] == f"?month={nearest}"
     assert by_id(render(demo_app, "/", month="2020-01"), "coverage-note") is None
+
+
+def test_fig009_a_ratio_across_datasets_is_zero_where_only_its_denominator_lists_a_region(store, catalog):
+    accepted(store, catalog, b"month,csp_region,smets_generation,alert_code,count\n"
+                             b"2022-01,North,SMETS2,8F3E,50\n", "alerts.csv")
+    accepted(store, catalog, b"month,csp_region,installed,commissioned_total\n2022-01,North,10,10000\n"
+                             b"2022-01,Central,10,20000\n2022-01,South,10,30000\n", "installs.csv")
+    entries = {(e["metric"], e["dimension_value"]): e for e in _summary(store, catalog, "2022-01")}
+    assert entries[("alerts_per_10k_ch", "North")]["value"] == 50
+    assert entries[("alerts_per_10k_ch", "Central & South")]["value"] == 0
+    assert entries[("alerts_per_10k_ch", "Central & South")]["rag"] == "green"
+    with store.read() as conn:
+        south = series(conn, catalog, "alerts_per_10k_ch", filters={"csp_region": "South"})
+    assert [p["value"] for p in south] == [0.0]

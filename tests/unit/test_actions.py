@@ -161,4 +161,5 @@ def test_act_judgement_day_is_the_moment_viewed():
     assert judgement_day("2026-12", None, today) == today  # the current month
     assert judgement_day("2026-11", None, today) == today  # its meeting is not yet: never later
     assert judgement_day("2020-01", datetime(2020, 2, 4, 10), today) == date(2020, 2, 4)
+    assert judgement_day("2020-01", datetime(2026, 11, 1), today) == date(2020, 2, 29)  # as_of: then
     assert judgement_day(None, None, today) == today
