@@ -267,3 +267,9 @@ def test_fig009_a_ratio_across_datasets_is_zero_where_only_its_denominator_lists
     with store.read() as conn:
         south = series(conn, catalog, "alerts_per_10k_ch", filters={"csp_region": "South"})
     assert [p["value"] for p in south] == [0.0]
+
+
+def test_fig010_the_meeting_for_a_month_outside_the_data_offers_the_nearest(demo_app):
+    tree = render(demo_app, "/meeting", month="2017-06", slide="1")
+    assert "the figures cover January 2018 to December 2021" in texts(json.dumps(by_id(tree, "coverage-note")))
+    assert by_id(tree, "coverage-nearest")["props"]["href"] == "?month=2018-01"
