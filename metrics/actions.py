@@ -13,15 +13,17 @@ import io
 import json
 import re
 from dataclasses import dataclass, field as dc_field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Connection, func, insert, select, update
 
 from . import schema
 from .catalog import Catalog, normalise_name
 from .errors import ErrorLog, UploadError, did_you_mean, or_list, quoted
+from .months import add_months
 from .store import audit, utcnow
 from .values import CONTROL, CONTROL_IN_DETAIL, parse_date, parse_month
+from .workdays import month_end
 
 OPEN, CLOSED = "open", "closed"
 STATUSES = (OPEN, CLOSED)
@@ -68,6 +70,18 @@ def is_overdue(action: dict, today: date) -> bool:
 
 def days_overdue(action: dict, today: date) -> int:
     return max((today - date.fromisoformat(due_on(action))).days, 0) if is_overdue(action, today) else 0
+
+
+def judgement_day(month: str | None, as_of: datetime | None, today: date) -> date:
+    """The day actions are judged on for a view of ``month``: the meeting that reviewed that month
+    (taken as the end of the month after it, as no meeting dates are recorded), never later than
+    ``today``; ``today`` for the current month or no month. An as-of moment stands in for today
+    (what the dashboard showed then), so freezing during a meeting judges at that moment."""
+    if as_of is not None:
+        today = min(as_of.date(), today)
+    if not month or month >= f"{today:%Y-%m}":
+        return today
+    return min(month_end(add_months(month, 1)), today)
 
 
 def parse_status(text) -> str | None:
@@ -198,19 +212,19 @@ def _row(row) -> dict:
     return data
 
 
-def list_actions(conn: Connection, *, status: str | None = None, owner: str | None = None,
-                 metric: str | None = None, today: date | None = None) -> list[dict]:
-    """Actions (filtered), each with ``due_on``, ``overdue`` and ``days_overdue`` as of ``today``.
+def list_actions(conn: Connection, *, today: date, status: str | None = None,
+                 owner: str | None = None, metric: str | None = None) -> list[dict]:
+    """Actions judged on ``today`` (the day being viewed: see ``judgement_day``), filtered, each
+    with ``due_on``, ``overdue`` and ``days_overdue``. Actions raised after that day are left out.
 
     Ordered as a chair reads them: open before closed, overdue first, then by due date and id.
     """
     a = schema.actions
-    stmt = select(a)
+    stmt = select(a).where(a.c.raised_on <= today.isoformat())
     if status:
         stmt = stmt.where(a.c.status == status)
     if owner:
         stmt = stmt.where(a.c.owner == owner)
-    today = today or date.today()
     out = []
     for row in conn.execute(stmt):
         action = _row(row)
@@ -233,7 +247,7 @@ def owners(conn: Connection) -> list[str]:
     return list(conn.execute(select(a.c.owner).distinct().order_by(a.c.owner)).scalars())
 
 
-def open_by_metric(conn: Connection, today: date | None = None) -> dict[str, list[dict]]:
+def open_by_metric(conn: Connection, today: date) -> dict[str, list[dict]]:
     """{metric id: its open actions}, for badges on the metric's rows and slides."""
     out: dict[str, list[dict]] = {}
     for action in list_actions(conn, status=OPEN, today=today):

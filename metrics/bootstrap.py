@@ -1,12 +1,15 @@
 """Start-up: open the database from settings, bring it up to date, load the demo data on first start."""
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from sqlalchemy import func, select
 
 from . import schema
 from .catalog import Catalog, load_catalog
 from .ingest import ingest
 from .store import Store
+from .workdays import DEADLINE_WORKING_DAYS, add_working_days, month_end
 
 DEMO_USER = "demo"
 
@@ -23,41 +26,49 @@ def has_figures(store: Store) -> bool:
         return bool(conn.execute(select(func.count()).select_from(schema.revisions)).scalar())
 
 
+def demo_received_at(month: str, working_days: int = DEADLINE_WORKING_DAYS) -> datetime:
+    """When the DCC would have sent ``month``'s figures: 09:00 UTC on the 10th working day after
+    the month ends (a correction: a later working day)."""
+    return datetime.combine(add_working_days(month_end(month), working_days), time(9))
+
+
 def load_demo(store: Store, catalog: Catalog) -> list:
     """Ingest the synthetic demo through the normal upload path, as the DCC would have sent it.
 
-    Each dataset arrives as one CSV of final figures except its latest month, which follows as a
-    provisional upload; the January 2020 OTA figures are first sent wrong and then corrected, so
-    the history shows a revision with its reason. The action log gets the actions recorded in the
-    public OPSG_29 minutes (labelled as such).
+    Each month of each dataset arrives as its own CSV, stamped (``received_at``) at 09:00 on the
+    10th working day after the month, so "figures as at" any date shows what had arrived by then.
+    Figures are final except the latest month's, which stays provisional; the January 2020 OTA
+    figures are first sent wrong and corrected ten working days later, so the history shows a
+    revision with its reason. The action log gets the actions recorded in the public OPSG_29
+    minutes (labelled as such).
     """
     from .demo import DEMO_LABEL, demo_tables
 
-    def send(name, frame, status, reason=DEMO_LABEL, filename=None):
-        data = frame.to_csv(index=False).encode()
-        return ingest(store, catalog, data, filename or f"{name}.csv", user=DEMO_USER, source="demo",
-                      dataset=name, status=status, reason=reason)
-
+    sends = []  # (received at, order, dataset, rows, status, file name, reason)
+    for order, (name, table) in enumerate(demo_tables(catalog).items()):
+        ds = catalog.datasets[name]
+        months = table["date"].str[:7] if ds.notes else table["month"]
+        latest = months.max()
+        for month, rows in table.groupby(months, sort=True):
+            status = "provisional" if month == latest and not ds.notes else "final"
+            when = demo_received_at(month) + timedelta(minutes=order)
+            if name == "ota_firmware" and month == "2020-01":
+                wrong = rows.copy()
+                north = wrong["csp_region"] == "North"
+                wrong.loc[north, "succeeded"] -= 300
+                wrong.loc[north, "success_rate"] = (100 * wrong["succeeded"] / wrong["attempted"])[north].round(2)
+                sends.append((when, order, name, wrong, "provisional",
+                               "ota_firmware_first_submission.csv", DEMO_LABEL))
+                sends.append((demo_received_at(month, 2 * DEADLINE_WORKING_DAYS), order, name, rows,
+                              status, "ota_firmware_resubmitted.csv",
+                              "CSP N resubmitted January after the measurement-point review"))
+                continue
+            sends.append((when, order, name, rows, status, f"{name}_{month}.csv", DEMO_LABEL))
     reports = []
-    for name, table in demo_tables(catalog).items():
-        if catalog.datasets[name].notes:
-            reports.append(send(name, table, "final"))
-            continue
-        latest = table["month"].max()
-        history = table[table["month"] < latest]
-        if name == "ota_firmware":
-            wrong = history.copy()
-            north_jan = (wrong["month"] == "2020-01") & (wrong["csp_region"] == "North")
-            wrong.loc[north_jan, "succeeded"] -= 300
-            rate = 100 * wrong["succeeded"] / wrong["attempted"]
-            wrong.loc[north_jan, "success_rate"] = rate[north_jan].round(2)
-            reports.append(send(name, wrong, "provisional", filename="ota_firmware_first_submission.csv"))
-            reports.append(send(name, history, "final", filename="ota_firmware_resubmitted.csv",
-                                reason="CSP N resubmitted January after the measurement-point review"))
-        else:
-            reports.append(send(name, history, "final"))
-        reports.append(send(name, table[table["month"] == latest], "provisional",
-                            filename=f"{name}_{latest}.csv"))
+    for when, _, name, rows, status, filename, reason in sorted(sends, key=lambda s: s[:2]):
+        reports.append(ingest(store, catalog, rows.to_csv(index=False).encode(), filename,
+                              user=DEMO_USER, source="demo", dataset=name, status=status,
+                              reason=reason, received_at=when))
     from .actions import seed_opsg29  # the real actions from the public OPSG_29 minutes
 
     with store.write() as conn:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 import orjson
 import pandas as pd
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from . import payload, schema
 from .catalog import Catalog, Dataset
@@ -23,6 +24,9 @@ from .rollups import rollup_frames
 from .store import Store, audit, utcnow
 
 STATUSES = ("provisional", "final")
+# Sources whose uploads may carry the moment they were received (``received_at``) rather than
+# now: only the demo loader, which stamps each synthetic month when the DCC would have sent it.
+RECEIVED_AT_SOURCES = ("demo",)
 MAX_EXAMPLES = 5
 
 
@@ -77,10 +81,18 @@ class IngestReport:
 def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: str = "cli",
            source: str = "cli", dataset: str | None = None, dry_run: bool = False,
            status: str = "provisional", reason: str | None = None,
-           max_bytes: int = 20_000_000) -> IngestReport:
-    """Validate ``data`` and, unless ``dry_run``, write its slices as new revisions."""
+           max_bytes: int = 20_000_000, received_at: datetime | None = None) -> IngestReport:
+    """Validate ``data`` and, unless ``dry_run``, write its slices as new revisions.
+
+    ``received_at`` (naive UTC; sources in RECEIVED_AT_SOURCES only) stamps the upload and its
+    revisions with the moment the file was received instead of now; it is recorded in the audit
+    event, and may not be earlier than the revisions it replaces.
+    """
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+    if received_at is not None and source not in RECEIVED_AT_SOURCES:
+        raise ValueError(f"received_at is only for {', '.join(RECEIVED_AT_SOURCES)} uploads, "
+                         f"not {source!r} ones: other uploads are stamped when they arrive")
     reason = (reason or "").strip() or None
     sha = hashlib.sha256(data).hexdigest()
     report = IngestReport("rejected", filename, sha, dry_run=dry_run)
@@ -123,9 +135,12 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
             report.outcome = "accepted" if any(touched.values()) else "unchanged"
         if dry_run:
             return report
-        upload_id = _record_upload(conn, report, user, source, status, reason, len(data))
+        if received_at is not None and report.outcome == "accepted":
+            _check_received_at(conn, received_at, touched)
+        upload_id = _record_upload(conn, report, user, source, status, reason, len(data),
+                                   received_at)
         if report.outcome == "accepted":
-            now = utcnow()
+            now = received_at or utcnow()
             watch = UploadWatch.before(conn, catalog, touched)  # notifications (SPEC §7)
             for name, months in touched.items():
                 table = tables[name]
@@ -143,6 +158,17 @@ def encoding_problem(report: IngestReport) -> str | None:
     except (orjson.JSONEncodeError, TypeError) as exc:
         return str(exc)
     return None
+
+
+def _check_received_at(conn: Connection, received_at: datetime, touched: dict) -> None:
+    """A backdated upload may not replace figures received after it (history stays in order)."""
+    r = schema.revisions
+    for name, months in touched.items():
+        latest = conn.execute(select(func.max(r.c.created_at)).where(
+            r.c.dataset == name, r.c.month.in_(months), r.c.superseded_at.is_(None))).scalar()
+        if latest is not None and latest > received_at:
+            raise ValueError(f"received_at {received_at} is before {name} figures received at "
+                             f"{latest}, which it would replace")
 
 
 def _content_columns(ds: Dataset) -> list[str]:
@@ -309,15 +335,16 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
 
 
 def _record_upload(conn: Connection, report: IngestReport, user: str, source: str, status: str,
-                   reason: str | None, size: int) -> int:
+                   reason: str | None, size: int, received_at: datetime | None = None) -> int:
     summary = ({"errors": [e.as_dict() for e in report.errors[:200]], "error_count": len(report.errors)}
                if report.outcome == "rejected" else {"changes": [asdict(c) for c in report.changes]})
     upload_id = conn.execute(insert(schema.uploads).values(
         sha256=report.sha256, filename=report.filename[:255], size_bytes=size, uploaded_by=user,
-        uploaded_at=utcnow(), source=source, status=status, reason=reason, outcome=report.outcome,
+        uploaded_at=received_at or utcnow(), source=source, status=status, reason=reason, outcome=report.outcome,
         summary=json.dumps(summary, default=str)).returning(schema.uploads.c.id)).scalar_one()
     report.upload_id = upload_id
     audit(conn, user, f"upload_{report.outcome}", report.filename[:200], upload_id=upload_id,
           source=source, sha256=report.sha256, errors=len(report.errors),
-          slices=sum(c.kind != "unchanged" for c in report.changes))
+          slices=sum(c.kind != "unchanged" for c in report.changes),
+          **({"received_at": received_at} if received_at is not None else {}))
     return upload_id

@@ -89,3 +89,19 @@ def sentence(entry: dict) -> str:
     elif rag in (AMBER, RED) and run > 1:
         text += f", not Green for the {ordinal(run)} month running"
     return text + "."
+
+
+def data_news(datasets: list[dict], month: str) -> list[str]:
+    """Missing and late datasets for ``month`` as sentences (``queries.completeness`` rows): news
+    for "Needs attention", never folded in with Green."""
+    when = month_label(month)
+    missing = [d["title"] for d in datasets if d["status"] == "missing"]
+    out = []
+    if missing:
+        out.append(f"No figures for {when} from {len(missing)} of {len(datasets)} datasets: "
+                   f"{', '.join(missing)}.")
+    for d in datasets:
+        if d.get("late_since"):
+            state = "still missing" if d["status"] == "missing" else f"still {d['status']}"
+            out.append(f"{d['title']} for {when} is late: not final by {d['late_since']} ({state}).")
+    return out

@@ -22,9 +22,9 @@ from sqlalchemy import Connection, func, select
 from . import actions, goals, overrides, schema
 from .catalog import Catalog
 from .months import add_months, month_label, month_range
-from .narrative import format_value, sentence
+from .narrative import data_news, format_value, sentence
 from .queries import all_thresholds, annotations, completeness, in_force
-from .rag import AMBER, RAG_LABELS, RED
+from .rag import AMBER, GREEN, NO_DATA, RAG_LABELS, RED
 from .summary import headline_values, metric_points, summary_entry
 
 WINDOW = 13           # months on a slide's chart: the month and the same month a year before
@@ -56,9 +56,10 @@ def meeting_content(conn: Connection, catalog: Catalog, month: str, *, as_of: da
                     today: date | None = None) -> dict:
     """Everything the slides and the pack show for ``month``, one dict per agenda item.
 
-    ``today`` decides which open actions are overdue (default: the as-of day, else today).
+    Actions are judged as they stood at ``actions.judgement_day`` (the as-of day, else the meeting
+    for ``month``; ``today`` is the real date, needed only for the current month).
     """
-    today = today or (as_of.date() if as_of else date.today())
+    today = actions.judgement_day(month, as_of, today or date.today())
     thresholds = all_thresholds(conn, catalog, as_of)
     points, entries = {}, {}
     for metric_id, metric in catalog.metrics.items():
@@ -76,7 +77,8 @@ def meeting_content(conn: Connection, catalog: Catalog, month: str, *, as_of: da
     datasets = completeness(conn, catalog, month, as_of)
     content = {"month": month, "as_of": as_of, "figures_as_at": figures_as_at(conn, as_of),
                "today": today, "datasets": datasets, "status": _month_status(datasets),
-               "entries": every, "open_actions": open_actions, "items": []}
+               "entries": every, "open_actions": open_actions, "items": [],
+               "data_news": data_news(datasets, month)}
     for number, item in enumerate(catalog.agenda, start=1):
         base = {"number": number, "id": item.id, "title": item.title, "filter": dict(item.filter)}
         if item.metrics:
@@ -281,7 +283,7 @@ def _cover(content: dict, classification: str, demo: str | None) -> str:
             + f'<h3>Agenda</h3><ol class="agenda">{agenda}</ol></div>')
 
 
-def _overview(item: dict) -> str:
+def _overview(item: dict, content: dict) -> str:
     cols = "".join(f"<th>{esc(where_label(c) if c else 'All')}</th>" for c in item["matrix"]["columns"])
     rows = []
     for fam in item["matrix"]["families"]:
@@ -290,7 +292,11 @@ def _overview(item: dict) -> str:
             rows.append(f'<tr><th>{esc(row["title"])}</th>{"".join(_cell(c) for c in row["cells"])}</tr>')
     key = ("Cells show the value and its computed RAG; ◐ provisional; where the chair has overridden "
            "a RAG it is shown as “Chair:” with the computed RAG beside it.")
-    return f'<table class="matrix"><thead><tr><th>Metric</th>{cols}</tr></thead><tbody>{"".join(rows)}</tbody></table><p class="key">{key}</p>'
+    counts = {rag: sum(e["shown_rag"] == rag for e in content["entries"]) for rag in (RED, AMBER, GREEN, NO_DATA)}
+    tally = " · ".join(f"{n} {RAG_LABELS[rag]}" for rag, n in counts.items())
+    news = "".join(f'<p class="news">{esc(text)}</p>' for text in content["data_news"])
+    return (f'<table class="matrix"><thead><tr><th>Metric</th>{cols}</tr></thead><tbody>{"".join(rows)}'
+            f'</tbody></table><p class="key">{esc(tally)}. {key}</p>{news}')
 
 
 def _figures_table(item: dict) -> str:
@@ -340,7 +346,7 @@ def pack_html(content: dict, charts: dict[str, str], *, classification: str = ""
     pages = [_page(content, None, _cover(content, classification, demo), classification)]
     for item in content["items"]:
         if item["kind"] == "overview":
-            body = _overview(item)
+            body = _overview(item, content)
         elif item["kind"] == "actions":
             body = _actions_page(item, content)
         else:
@@ -418,6 +424,7 @@ table { border-collapse: collapse; width: 100%; }
 .override { font-size: 8.5pt; margin-top: .5mm; } .computed { color: #57606a; }
 .prov { color: #6a3d00; font-weight: 700; font-size: 7.5pt; }
 .key { color: #57606a; font-size: 8.5pt; margin: 1.5mm 0 0; }
+.news { color: #8a4b00; font-size: 9pt; font-weight: 600; margin: 1.5mm 0 0; }
 .charts { display: grid; gap: 3mm; height: 50%; }
 .charts.n1 { grid-template-columns: 1fr; } .charts.n2 { grid-template-columns: 1fr 1fr; }
 .charts.n3 { grid-template-columns: 1fr 1fr 1fr; }

@@ -61,7 +61,42 @@ def _sums(conn: Connection, catalog: Catalog, dataset: str, groups: dict[str, tu
     rev = revisions_in_force(dataset, as_of, start, end)
     grain = grain_covering(ds, [*filters, *by])
     if grain is None:
-        return _sums_from_rows(conn, ds, rev, groups, filters, by)
+        frame = _sums_from_rows(conn, ds, rev, groups, filters, by)
+    else:
+        frame = _sums_from_rollup(conn, ds, rev, grain, groups, filters, by)
+    if filters or by:  # unfiltered totals already have a row for every stored slice
+        frame = _zero_unlisted(conn, ds, rev, groups, frame, by)
+    return frame
+
+
+def _zero_unlisted(conn: Connection, ds, rev, groups, frame: pd.DataFrame, by) -> pd.DataFrame:
+    """SPEC §5 "Zero and No data": a stored slice that lists nothing for a filter (or a ``by``
+    value seen in the window) has zero there, unless a column of the sum is absent from the whole
+    slice (an optional column left out), which stays No data (NaN)."""
+    table = schema.rollups
+    measures = sorted({c for cols in groups.values() for c in cols})
+    present = [table.c[ds.slots[c]].is_not(None).label(f"has_{c}") for c in measures]
+    slices = conn.execute(select(rev.c.month, rev.c.status, *present).select_from(rev.join(
+        table, and_(table.c.revision_id == rev.c.id, table.c.grain == "total")))).all()
+    combos = list(dict.fromkeys(zip(*(frame[d] for d in by)))) if by else [()]
+    listed = set(zip(frame["month"], *(frame[d] for d in by)))
+    rows = []
+    for s in slices:
+        has = {c: bool(getattr(s, f"has_{c}")) for c in measures}
+        for combo in combos:
+            if (s.month, *combo) not in listed:
+                rows.append({"month": s.month, **dict(zip(by, combo)), "status": s.status,
+                             **{name: 0.0 if all(has[c] for c in cols) else np.nan
+                                for name, cols in groups.items()}})
+    if not rows:
+        return frame
+    filled = pd.concat([frame, pd.DataFrame(rows, columns=frame.columns)], ignore_index=True)
+    return (filled.astype({name: "float64" for name in groups})
+            .sort_values(["month", *by], kind="stable").reset_index(drop=True))
+
+
+def _sums_from_rollup(conn: Connection, ds, rev, grain, groups, filters, by) -> pd.DataFrame:
+    """The sums from one rollup grain."""
     table = schema.rollups
     conds = [table.c.revision_id == rev.c.id, table.c.grain == grain]
     for dim, values in filters.items():
@@ -133,7 +168,11 @@ def metric_frame(conn: Connection, catalog: Catalog, metric_id: str, *, start: s
         den_filters = {d: v for d, v in sql_filters.items() if d in catalog.datasets[den_ds].dimensions}
         den = _sums(conn, catalog, den_ds, {"denominator": metric.denominator},
                     filters=den_filters, **window).rename(columns={"status": "den_status"})
-        frame = frame.merge(den, on=["month", *by], how="left")
+        frame = frame.merge(den, on=["month", *by], how="outer" if by else "left")
+        if by:  # a value only the denominator lists is zero in a month the numerator has figures
+            stored = frame.groupby("month")["numerator"].transform(lambda s: s.notna().any())
+            frame.loc[frame["numerator"].isna() & stored, "numerator"] = 0.0
+            frame = frame.sort_values(["month", *by], kind="stable").reset_index(drop=True)
         frame["status"] = frame[["status", "den_status"]].max(axis=1)
     return _with_ratio(frame, metric)[["month", *by, *VALUE_COLUMNS, "value", "status"]]
 
@@ -214,6 +253,19 @@ def latest_month(conn: Connection, as_of: datetime | None = None) -> str | None:
     r = schema.revisions
     stmt = select(func.max(r.c.month)).where(r.c.dataset != "annotations", *in_force(as_of))
     return conn.execute(stmt).scalar()
+
+
+def first_received(conn: Connection) -> datetime | None:
+    """When the first monthly figures were received (the earliest revision ever stored)."""
+    r = schema.revisions
+    return conn.execute(select(func.min(r.c.created_at)).where(r.c.dataset != "annotations")).scalar()
+
+
+def nearest_month(months: list[str] | tuple[str, ...], month: str) -> str | None:
+    """The month with figures nearest to ``month`` outside their span (None when inside it)."""
+    if not months or months[0] <= month <= months[-1]:
+        return None
+    return months[0] if month < months[0] else months[-1]
 
 
 def months_with_figures(conn: Connection, as_of: datetime | None = None) -> list[str]:

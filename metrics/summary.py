@@ -51,6 +51,9 @@ def metric_points(conn: Connection, catalog: Catalog, metric_id: str, month: str
     frame = metric_frame(conn, catalog, metric_id, start=start, end=month, as_of=as_of,
                          by=(dim,) if dim else ())
     rows = frame.to_dict("records")
+    stored: dict[str, list] = {}  # every month with a slice stored, whatever its values
+    for row in rows:
+        stored.setdefault(row["month"], []).append(row)
     out = {}
     for value in headline_values(catalog, metric):
         members = None if value is None else set(catalog.dimensions[dim].members(value))
@@ -61,6 +64,8 @@ def metric_points(conn: Connection, catalog: Catalog, metric_id: str, month: str
         points = []
         for m in month_range(start, month):
             found = by_month.get(m, [])
+            if not found and m in stored:  # the slice lists nothing for this value: zero
+                found = [_unlisted(stored[m])]
             number = _metric_value(metric, _sum(r["numerator"] for r in found),
                                    _sum(r["denominator"] for r in found))
             limits = limits_for(thresholds, m, {dim: value} if value is not None else {})
@@ -72,6 +77,14 @@ def metric_points(conn: Connection, catalog: Catalog, metric_id: str, month: str
                              decimals=metric.decimals)})
         out[value] = points
     return out
+
+
+def _unlisted(rows: list[dict]) -> dict:
+    """A zero row for a value a stored slice does not list (SPEC §5 "Zero and No data"); a measure
+    the slice has no figure for at all stays blank."""
+    return {"numerator": None if _sum(r["numerator"] for r in rows) is None else 0.0,
+            "denominator": None if _sum(r["denominator"] for r in rows) is None else 0.0,
+            "status": max(r["status"] for r in rows)}
 
 
 def _number(value):

@@ -272,15 +272,16 @@ def clean_filters(owner, status, owners: list[str]) -> tuple[str | None, str, li
     return owner or None, status or "open", problems
 
 
-def table_area(owner, status, metric=None) -> html.Div:
-    """The summary line and the action table for the filters (re-drawn after a change)."""
+def table_area(owner, status, metric=None, on: date | None = None) -> html.Div:
+    """The summary line and the action table for the filters (re-drawn after a change), as the
+    log stood ``on`` a day (default today)."""
     from metrics import actions
 
     from ..auth import current_user
     from ..context import get_context
 
     context = get_context()
-    today = date.today()
+    today = on or date.today()
     with context.store.read() as conn:
         everything = actions.list_actions(conn, today=today)
         owners = sorted({a["owner"] for a in everything})
@@ -295,7 +296,8 @@ def table_area(owner, status, metric=None) -> html.Div:
     user = current_user()
     summary = html.P([html.Strong(f"{open_count} open"), f" · {overdue} overdue · "
                       f"{len(everything) - open_count} closed", f" — showing {len(shown)}",
-                      f" ({owner})" if owner else "", f" for {metric.title}" if metric else "", ". Overdue: still open after the revised target "
+                      f" ({owner})" if owner else "", f" for {metric.title}" if metric else "",
+                      f" — as the log stood on {today:%-d %B %Y}" if on else "", ". Overdue: still open after the revised target "
                       "date, or the target date where none was set."], className="actions-summary",
                      id="actions-summary")
     table = action_table(shown, histories, context.catalog, admin=bool(user and user.can("admin")),

@@ -5,6 +5,7 @@ from dash import dcc, html
 
 from metrics.months import month_label
 from metrics.narrative import format_value
+from metrics.queries import nearest_month
 
 from .grid import download_button, figures_table
 from .rag import change_text, not_green_text, rag_badge, value_text
@@ -50,16 +51,23 @@ def metric_tile(entry: dict, label: str | None = None, tile_id: str | None = Non
         html.Div(label or entry["title"], className="tile-label"),
         html.Div([html.Span(value_text(entry), className="tile-value"),
                   rag_badge(entry["rag"])], className="tile-main"),
-        html.Div([change_text(entry),
-                  html.Span(f" on {month_label(entry['previous_month'], 'short')}",
-                            className="text-muted") if entry.get("previous_month") else None],
-                 className="tile-change"),
+        html.Div(_change_on_previous(entry), className="tile-change"),
         html.Div([not_green_text(entry),
                   html.Span("◐ Provisional", className="status-chip status-provisional")
                   if provisional else None], className="tile-flags"),
         html.Div(limits_text(entry), className="tile-limits"),
         sparkline(entry.get("spark") or [], entry["unit"], entry["decimals"]) if spark else None,
     ], className=f"metric-tile rag-edge-{entry['rag']}", id=tile_id)
+
+
+def _change_on_previous(entry: dict) -> list:
+    """'▲ +2 on Jan 22', 'previous 7 on Jan 22', or 'no figure for Jan 22' (the summary's facts)."""
+    month = entry.get("previous_month")
+    if not month:
+        return [change_text(entry)]
+    if entry.get("previous_value") is None:
+        return [html.Span(f"no figure for {month_label(month, 'short')}", className="change change-none")]
+    return [change_text(entry), html.Span(f" on {month_label(month, 'short')}", className="text-muted")]
 
 
 def tiles_row(entries: list[dict], row_id: str) -> html.Div:
@@ -71,9 +79,34 @@ def page_header(title: str, intro: str, view) -> html.Div:
     return html.Div([
         html.H1([title, html.Span(f" · {month}", className="page-month")], className="page-title"),
         html.P(intro, className="page-intro"),
+        coverage_note(view),
     ], className="page-header")
 
 
-def empty_state(message: str) -> html.Div:
+def coverage_note(view) -> html.Div | None:
+    """For a month outside the figures: which months they cover, and a link to the nearest."""
+    nearest = nearest_month(view.available, view.month) if view.month else None
+    if nearest is None:
+        return None
+    first, last = view.available[0], view.available[-1]
+    return html.Div([
+        f"No figures for {month_label(view.month)}: the figures cover {month_label(first)} to "
+        f"{month_label(last)}. ",
+        dcc.Link(f"Show {month_label(nearest)}", href=view.state.search(month=nearest) or "?",
+                 id="coverage-nearest"),
+    ], className="alert alert-info py-2 coverage-note", id="coverage-note")
+
+
+def empty_state(message: str, view=None) -> html.Div:
+    """Nothing to show; with the view, an as-of moment before the first figures says so."""
+    if view is not None and view.as_of is not None and view.first_received is not None:
+        day = view.first_received.date().isoformat()
+        return html.Div([
+            html.H2("Nothing had been uploaded yet", className="h4"),
+            html.P([f"No figures had been received by {view.as_of:%-d %B %Y %H:%M} UTC: the first "
+                    f"upload was received on {view.first_received:%-d %B %Y}. ",
+                    dcc.Link(f"Show the figures as at {view.first_received:%-d %B %Y}",
+                             href=view.state.search(as_of=day, month=None), id="first-upload-link")]),
+        ], className="empty-state", id="before-first-upload")
     return html.Div([html.H2("Nothing to show yet", className="h4"), html.P(message)],
                     className="empty-state")

@@ -11,7 +11,8 @@ from datetime import datetime
 import pandas as pd
 
 from metrics.months import add_months, month_range, parse_as_of
-from metrics.queries import annotations, judge_frame, metric_frame, months_with_figures, thresholds_for
+from metrics.queries import (annotations, first_received, judge_frame, metric_frame,
+                             months_with_figures, thresholds_for)
 
 from ..context import get_context
 from ..urls import ViewState, parse_state
@@ -27,6 +28,7 @@ class View:
     available: tuple[str, ...]  # every month with figures as of ``as_of``, oldest first
     as_of: datetime | None
     problems: tuple[str, ...]
+    first_received: datetime | None = None  # set when ``as_of`` is before any figures arrived
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # this render's reads
 
     @property
@@ -50,10 +52,13 @@ def resolve_view(query: dict) -> View:
     state = parse_state(query, canonical_region=catalog.dimensions["csp_region"].canonical,
                         generations=catalog.dimensions["smets_generation"].values)
     as_of = parse_as_of(state.as_of)
+    first = None
     with get_context().store.read() as conn:
         available = tuple(months_with_figures(conn, as_of))
+        if as_of is not None and not available:
+            first = first_received(conn)
     latest = available[-1] if available else None
-    return View(state, state.month or latest, latest, available, as_of, state.problems)
+    return View(state, state.month or latest, latest, available, as_of, state.problems, first)
 
 
 def judged(conn, metric_id: str, view: View, *, filters: dict | None = None, by: str | None = None,
@@ -84,7 +89,9 @@ def _judged(conn, catalog, metric, view, filters, by, first):
             block = calendar.merge(part.drop(columns=[by]), on="month", how="left")
             block.insert(1, by, value)
             blocks.append(block)
-        frame = pd.concat(blocks, ignore_index=True) if blocks else calendar.assign(**{by: None}).iloc[0:0]
+        if not blocks:  # no figures at all in the window: no series, but the same columns
+            blocks = [frame.iloc[0:0]]
+        frame = pd.concat(blocks, ignore_index=True)
         dim = by
     else:
         frame = calendar.merge(frame, on="month", how="left")

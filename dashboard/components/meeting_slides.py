@@ -126,7 +126,7 @@ def overview_body(item: dict, content: dict) -> html.Div:
                                 [html.Td(f"⚑ {count} open" if count else "", className="col-actions")],
                                 className="family-first" if i == 0 else None))
     entries = content["entries"]
-    counts = {rag: sum(e["shown_rag"] == rag for e in entries) for rag in ("red", "amber", "green")}
+    counts = {rag: sum(e["shown_rag"] == rag for e in entries) for rag in ("red", "amber", "green", "no_data")}
     worst = sorted((e for e in entries if e["shown_rag"] == "red"),
                    key=lambda e: -(e.get("months_not_green") or 0))[:2]
     overdue = sum(a["overdue"] for a in content["open_actions"])
@@ -138,6 +138,8 @@ def overview_body(item: dict, content: dict) -> html.Div:
         html.Aside([
             html.Div([html.Div([rag_badge(r), html.Span(str(n), className="count-n")], className="count")
                       for r, n in counts.items()], className="slide-counts"),
+            html.Ul([html.Li(text) for text in content["data_news"]], className="slide-sentences slide-data-news",
+                    id="meeting-data-news") if content["data_news"] else None,
             html.H2("Longest Red", className="side-title"),
             html.Ul([html.Li(e["sentence"]) for e in worst], className="slide-sentences"),
             html.P(f"{len(content['open_actions'])} open actions, {overdue} overdue — slide "

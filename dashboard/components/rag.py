@@ -37,9 +37,13 @@ def status_chip(status: str | None) -> html.Span:
 
 
 def change_text(entry: dict) -> html.Span:
-    """'▲ +2.36 pts on Dec' coloured by whether the move is an improvement."""
+    """'▲ +2.36 pts' coloured by whether the move is an improvement; without this month's figure,
+    the previous one ('previous 7'); 'no previous figure' only when the summary has none."""
     change, unit, dec = entry.get("change"), entry["unit"], entry["decimals"]
     if change is None:
+        previous = entry.get("previous_value")
+        if previous is not None:
+            return html.Span(f"previous {format_value(previous, unit, dec)}", className="change change-none")
         return html.Span("no previous figure", className="change change-none")
     rounded = round(change, dec)
     if rounded == 0:

@@ -7,6 +7,8 @@ Not cached: what is shown depends on who is asking.
 """
 from __future__ import annotations
 
+from datetime import date
+
 import dash
 from dash import html
 
@@ -34,6 +36,9 @@ def layout(owner=None, status=None, metric=None, edit=None, **query):
         editing = actions.get_action(conn, edit[-1] if isinstance(edit, list) else edit) if edit else None
         in_force = overrides.overrides_in_force(conn)
     owner, status, problems = clean_filters(owner, status, owners)
+    # With a month (or an as-of moment) in the link, the log as it stood at that month's meeting.
+    on = (actions.judgement_day(view.month, view.as_of, date.today())
+          if view.state.month or view.as_of else None)
     chosen, metric_problems = clean_metric(metric, context.catalog)
     problems = [*view.problems, *problems, *metric_problems] + ([f"edit {edit!r} is not an action id"]
                                               if edit and editing is None else [])
@@ -53,7 +58,7 @@ def layout(owner=None, status=None, metric=None, edit=None, **query):
                         className="page actions-page", id="actions-page")
     main = [filters(owners, owner, status, chosen) if owners else
             empty_state("No actions have been recorded yet: add one, or import the minutes' table."),
-            html.Div(table_area(owner, status, chosen.id if chosen else None) if owners else None,
+            html.Div(table_area(owner, status, chosen.id if chosen else None, on=on) if owners else None,
                      id="actions-table-area")]
     side = [html.Section([html.H2("Chair's RAG overrides", className="panel-title"),
                           html.Div(overrides_list(in_force, context.catalog), id="overrides-list-area")],

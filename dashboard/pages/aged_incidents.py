@@ -20,7 +20,7 @@ METRIC = "aged_incidents_open"
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
-        return page(view, [empty_state("No aged incident figures have been uploaded yet.")])
+        return page(view, [empty_state("No aged incident figures have been uploaded yet.", view)])
     with get_context().store.read() as conn:
         total = judged(conn, METRIC, view)
         reasons = split(conn, view, METRIC, "reason", {}, {})

@@ -28,7 +28,7 @@ TABLE_ROWS = 50  # codes listed in the table under the chart
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
-        return page(view, [empty_state("No alert figures have been uploaded yet.")], USES)
+        return page(view, [empty_state("No alert figures have been uploaded yet.", view)], USES)
     region, generation = view.state.region, view.state.generation
     filters = {"csp_region": region, "smets_generation": generation}
     scope = region_label(region) + (f", {generation}" if generation else ", SMETS1 and SMETS2")

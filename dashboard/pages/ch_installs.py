@@ -21,7 +21,7 @@ METRIC = "ch_installed"
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
-        return page(view, [empty_state("No CH install figures have been uploaded yet.")], ("region",))
+        return page(view, [empty_state("No CH install figures have been uploaded yet.", view)], ("region",))
     region = view.state.region
     filters = {"csp_region": region} if region else {}
     regions = [region] if region else headline_regions()

@@ -19,7 +19,7 @@ RETURNS, FAR = "ch_returns_received", "ch_returns_far_rate"
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
-        return page(view, [empty_state("No CH returns figures have been uploaded yet.")], ("region",))
+        return page(view, [empty_state("No CH returns figures have been uploaded yet.", view)], ("region",))
     region = view.state.region
     filters = {"csp_region": region} if region else {}
     regions = [region] if region else headline_regions()

@@ -13,6 +13,7 @@ from metrics.bootstrap import is_demo
 from metrics.pack import meeting_content
 
 from dashboard.components import empty_state
+from dashboard.components.cards import coverage_note
 from dashboard.components.cache import cached_layout, remember, version_of
 from dashboard.components.data import resolve_view
 from dashboard.components.meeting_slides import (actions_body, header, metrics_body,
@@ -58,7 +59,7 @@ def layout(**query):
     foot_banner = html.Div(classification, className="meeting-classification") if classification else None
     if view.month is None:
         return html.Div([banner, html.Div(empty_state("No figures have been uploaded yet, so "
-                                                      "there is nothing to present."),
+                                                      "there is nothing to present.", view),
                                           className="slide-body")],
                         className="page meeting-mode", id="meeting")
     content = _content(context, view)
@@ -77,6 +78,7 @@ def layout(**query):
         header(item, content),
         html.Div([html.Span(f"Ignored in the link: {p}.") for p in problems],
                  className="slide-problems") if problems else None,
+        coverage_note(view),
         body,
         toolbar(view, number, len(items), view.state.as_of, is_demo(context.store)),
         foot_banner,

@@ -20,7 +20,7 @@ METRIC = "ota_success_rate"
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
-        return page(view, [empty_state("No OTA firmware figures have been uploaded yet.")], ("region",))
+        return page(view, [empty_state("No OTA firmware figures have been uploaded yet.", view)], ("region",))
     region = view.state.region
     regions = [region] if region else headline_regions()
     with get_context().store.read() as conn:

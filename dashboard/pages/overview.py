@@ -1,14 +1,16 @@
 """Overview `/`: the month's RAG matrix, what needs attention and why, and data completeness."""
 from __future__ import annotations
 
+from datetime import date
+
 import dash
 from dash import dcc, html
 
 from metrics import actions, overrides
 from metrics.months import month_label
-from metrics.narrative import sentence
+from metrics.narrative import data_news, sentence
 from metrics.queries import completeness
-from metrics.rag import AMBER, RED
+from metrics.rag import AMBER, GREEN, NO_DATA, RED
 from metrics.summary import month_summary
 
 from dashboard import theme
@@ -29,13 +31,14 @@ RANK = {rag: i for i, rag in enumerate(theme.RAG_ORDER)}
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
-        return page(view, [empty_state("No figures have been uploaded yet.")])
+        return page(view, [empty_state("No figures have been uploaded yet.", view)])
     context = get_context()
     catalog = context.catalog
     with context.store.read() as conn:
         entries = overrides.apply(month_summary(conn, catalog, view.month, view.as_of),
                                   overrides.overrides_in_force(conn, view.month))
-        open_actions = actions.open_by_metric(conn)
+        open_actions = actions.open_by_metric(
+            conn, today=actions.judgement_day(view.month, view.as_of, date.today()))
         datasets = completeness(conn, catalog, view.month, view.as_of)
     dim = catalog.dimensions["csp_region"]
     columns = [None, *dim.headline]
@@ -48,7 +51,7 @@ def layout(**query):
                       html.P("◐ provisional figure · change is on the previous month · a run of "
                              "months not Green is counted over the last 24 months · — not split "
                              "by region", className="matrix-key")], className="overview-main"),
-            html.Aside([attention(entries), completeness_panel(datasets, view)],
+            html.Aside([attention(entries, datasets, view.month), completeness_panel(datasets, view)],
                        className="overview-side"),
         ], className="overview-grid"),
     ])
@@ -69,14 +72,14 @@ def _cell(entry: dict | None) -> html.Td:
     ], className=f"rag-cell rag-tint-{(entry.get('override') or entry)['rag']}")
 
 
-def action_badge(metric_id: str, linked: list[dict]) -> html.Div | None:
-    """'⚑ 3 open actions (2 overdue)', linking to them in the action log."""
+def action_badge(metric_id: str, linked: list[dict], month: str | None = None) -> html.Div | None:
+    """'⚑ 3 open actions (2 overdue)' as they stood for the month, linking to them in the log."""
     if not linked:
         return None
     overdue = sum(a["overdue"] for a in linked)
     text = f"⚑ {len(linked)} open action{'s' if len(linked) > 1 else ''}"
     return html.Div(dcc.Link(text + (f" ({overdue} overdue)" if overdue else ""),
-                             href=f"/actions?metric={metric_id}", className="action-badge"
+                             href=f"/actions?metric={metric_id}" + (f"&month={month}" if month else ""), className="action-badge"
                              + (" action-badge-overdue" if overdue else ""),
                              id=f"overview-actions-{metric_id}"))
 
@@ -101,7 +104,7 @@ def rag_matrix(entries: list[dict], columns: list, view, open_actions: dict | No
             body.append(html.Tr([
                 html.Th([html.Div(total["title"], className="metric-name"),
                          html.Div(limits_text(total), className="metric-limits"),
-                         action_badge(metric_id, (open_actions or {}).get(metric_id))],
+                         action_badge(metric_id, (open_actions or {}).get(metric_id), view.state.month)],
                         scope="row", className="col-metric"),
                 html.Td(sparkline(total["spark"], total["unit"], total["decimals"]), className="col-spark"),
                 *[_cell(by_key.get((metric_id, c))) for c in columns],
@@ -109,21 +112,37 @@ def rag_matrix(entries: list[dict], columns: list, view, open_actions: dict | No
     return html.Table([head, html.Tbody(body)], className="rag-matrix", id="overview-rag-matrix")
 
 
-def attention(entries: list[dict]) -> html.Section:
-    """Narrative sentences: Red first, then Amber; the rest folded away."""
+def _folded(title: str, entries: list[dict], element_id: str) -> html.Details | None:
+    if not entries:
+        return None
+    return html.Details([html.Summary(f"{title} ({len(entries)})"),
+                         html.Ul([html.Li([rag_badge(e["rag"], "rag-badge-sm"), html.Span(sentence(e))],
+                                          className="attention-item") for e in entries],
+                                 className="attention-list")], id=element_id)
+
+
+def attention(entries: list[dict], datasets: list[dict], month: str) -> html.Section:
+    """Missing and late datasets first, then Red and Amber sentences; Green and No data folded away
+    separately (a missing figure is never counted as good news)."""
     ordered = sorted(entries, key=lambda e: (RANK.get(e["rag"], 9), -(e.get("months_not_green") or 0)))
     urgent = [e for e in ordered if e["rag"] in (RED, AMBER)]
-    rest = [e for e in ordered if e["rag"] not in (RED, AMBER)]
-    items = [html.Li([rag_badge(e["rag"], "rag-badge-sm"), html.Span(sentence(e))],
-                     className="attention-item") for e in urgent]
+    news = data_news(datasets, month)
+    items = [html.Li([status_chip("missing"), html.Span(text)], className="attention-item attention-data")
+             for text in news]
+    items += [html.Li([rag_badge(e["rag"], "rag-badge-sm"), html.Span(sentence(e))],
+                      className="attention-item") for e in urgent]
+    no_data = [e for e in ordered if e["rag"] == NO_DATA]
+    if items:
+        lead = None
+    elif no_data:
+        lead = html.P("Nothing Red or Amber; some metrics have no figure (below).", className="all-green")
+    else:
+        lead = html.P("Every metric is Green this month.", className="all-green")
     return html.Section([
-        html.H2(f"Needs attention ({len(urgent)})", className="panel-title"),
-        html.Ol(items, className="attention-list", id="overview-attention")
-        if items else html.P("Every metric is Green this month.", className="all-green"),
-        html.Details([html.Summary(f"Green and no data ({len(rest)})"),
-                      html.Ul([html.Li([rag_badge(e["rag"], "rag-badge-sm"), html.Span(sentence(e))],
-                                       className="attention-item") for e in rest],
-                              className="attention-list")]) if rest else None,
+        html.H2(f"Needs attention ({len(items)})", className="panel-title"),
+        html.Ol(items, className="attention-list", id="overview-attention") if items else lead,
+        _folded("No data", no_data, "overview-no-data"),
+        _folded("Green", [e for e in ordered if e["rag"] == GREEN], "overview-green"),
     ], className="panel", id="overview-narrative")
 
 

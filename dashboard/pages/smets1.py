@@ -25,7 +25,7 @@ MIGRATED, FAILURE = "smets1_migrated", "smets1_migration_failure_rate"
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
-        return page(view, [empty_state("No SMETS1 migration figures have been uploaded yet.")])
+        return page(view, [empty_state("No SMETS1 migration figures have been uploaded yet.", view)])
     with get_context().store.read() as conn:
         migrated = judged(conn, MIGRATED, view)
         failure = judged(conn, FAILURE, view)

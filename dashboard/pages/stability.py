@@ -33,7 +33,7 @@ def worst_on_record(conn, view) -> tuple[str, float] | None:
 def layout(**query):
     view = resolve_view(query)
     if view.month is None:
-        return page(view, [empty_state("No incident figures have been uploaded yet.")])
+        return page(view, [empty_state("No incident figures have been uploaded yet.", view)])
     with get_context().store.read() as conn:
         total = judged(conn, "incidents_total", view)
         major = judged(conn, "incidents_major", view)

@@ -124,7 +124,7 @@ def test_pck005_the_charts_are_inline_svg_and_user_text_is_escaped(pack):
     with store.write() as conn:
         actions.add_action(conn, pack["catalog"], {
             "ref": "OPSG 30/09", "text": "<script>alert('x')</script> & <img src=x onerror=alert(1)>",
-            "owner": "<b>DCC</b>", "raised_on": "03/03/2020", "target_on": "07/04/2020",
+            "owner": "<b>DCC</b>", "raised_on": "04/02/2020", "target_on": "07/04/2020",  # by the meeting
             "metrics": "ota_success_rate"}, "test")
         content = meeting_content(conn, pack["catalog"], "2020-01")
     store.dispose()

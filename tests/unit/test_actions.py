@@ -148,3 +148,18 @@ def test_act009_the_seed_is_the_minutes_action_list():
     assert outstanding[1:4] == ("03/09/2019", "04/02/2020", "03/03/2020")  # as minuted
     assert all(a[1] == "04/02/2020" for a in actions.OPSG29_ACTIONS[2:])  # raised at OPSG_29
     assert "OPSG_29" in actions.OPSG29_SOURCE and "public" in actions.OPSG29_SOURCE
+
+
+def test_act_judgement_day_is_the_moment_viewed():
+    from datetime import date, datetime
+
+    from metrics.actions import judgement_day
+
+    today = date(2026, 12, 1)
+    assert judgement_day("2020-01", None, today) == date(2020, 2, 29)  # the meeting: end of Feb
+    assert judgement_day("2020-12", None, today) == date(2021, 1, 31)
+    assert judgement_day("2026-12", None, today) == today  # the current month
+    assert judgement_day("2026-11", None, today) == today  # its meeting is not yet: never later
+    assert judgement_day("2020-01", datetime(2020, 2, 4, 10), today) == date(2020, 2, 4)
+    assert judgement_day("2020-01", datetime(2026, 11, 1), today) == date(2020, 2, 29)  # as_of: then
+    assert judgement_day(None, None, today) == today
