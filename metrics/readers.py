@@ -212,9 +212,28 @@ class _RowTooLong(Exception):
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
-def _scan_csv(text: str, delim: str, name: str, budget: _Budget,
-              log: ErrorLog) -> list[tuple[int, list[str]]]:
-    """Every record checked against the limits; the first ones kept for finding the header."""
+def _surely_within_limits(data: bytes, delim: str) -> bool:
+    """True when an unquoted UTF-8 CSV is within every limit, judged in bulk from upper bounds
+    (physical lines, separators per line, bytes per line); False means: scan it record by record.
+    """
+    if b'"' in data or len(delim.encode()) != 1:
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero((raw == 10) | (raw == 13))
+    bounds = np.concatenate(([-1], ends, [len(raw)]))
+    if len(bounds) - 1 > LIMITS.rows or np.diff(bounds).max() > min(LIMITS.row_chars,
+                                                                     LIMITS.cell_chars):
+        return False
+    seps = np.flatnonzero(raw == ord(delim))
+    per_line = np.bincount(np.searchsorted(ends, seps), minlength=1)
+    return (per_line.max() + 1 <= LIMITS.columns
+            and len(seps) + len(bounds) - 1 <= LIMITS.cells)
+
+
+def _scan_csv(text: str, delim: str, name: str, budget: _Budget, log: ErrorLog,
+              full: bool = True) -> list[tuple[int, list[str]]]:
+    """Every record checked against the limits (only the first few when not ``full``); the first
+    ones are kept for finding the header."""
     lines = _Lines(text)
     reader = csv.reader(lines, delimiter=delim)
     records: list[tuple[int, list[str]]] = []
@@ -235,6 +254,8 @@ def _scan_csv(text: str, delim: str, name: str, budget: _Budget,
             if len(records) < 1000 and nonblank < HEADER_SEARCH:
                 records.append((number, fields))
                 nonblank += any(c.strip() for c in fields)
+            elif not full:
+                break
     except _RowTooLong:
         log.add(name, number + 1, None, None, f"the row is longer than {LIMITS.row_chars:,} "
                 f"characters, the most that is read (at most {LIMITS.columns} columns of "
@@ -261,7 +282,8 @@ def read_csv(data: bytes, name: str, catalog: Catalog, dataset: str | None,
         return []
     delim = _delimiter(text)
     try:
-        records = _scan_csv(text, delim, name, _Budget(), log)
+        fast = encoding == "utf-8-sig" and _surely_within_limits(data, delim)
+        records = _scan_csv(text, delim, name, _Budget(), log, full=not fast)
     except _Stop:
         return []
     index = find_header(records, candidates(catalog, dataset))

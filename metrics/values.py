@@ -245,18 +245,20 @@ COUNT_PROBLEMS = (None, "percent", "negative", "fraction", "too_big")
 
 
 def count_column(raw: np.ndarray) -> ParsedColumn:
-    """Counts of a column, judged exactly (``parse_count``) once per distinct value; plain digit
-    strings of up to 12 digits (below MAX_COUNT, so exact in float64) in one go."""
+    """Counts of a column, judged exactly (``parse_count``) once per distinct value; a column of
+    plain digit strings all below MAX_COUNT (so exact in float64) in one go."""
     n = len(raw)
     try:
         joined = "".join(raw)
     except TypeError:
         joined = ""
-    if (joined.isdecimal() and joined.isascii() and all(raw)
-            and max(map(len, raw), default=0) < len(str(MAX_COUNT))):
-        none = np.zeros(n, dtype=bool)
-        return ParsedColumn(raw.astype(np.float64), none, none, none,
-                            problem=np.zeros(n, dtype=np.int8))
+    if joined.isdecimal() and joined.isascii() and all(raw):
+        values = raw.astype(np.float64)
+        # Rounding is monotonic, so every value under MAX_COUNT (< 2**53) here was converted
+        # exactly; any other goes through parse_count below, digit by digit.
+        if values.max(initial=0) < MAX_COUNT:
+            none = np.zeros(n, dtype=bool)
+            return ParsedColumn(values, none, none, none, problem=np.zeros(n, dtype=np.int8))
     codes, uniques = pd.factorize(raw)
     m = len(uniques)
     values = np.full(m + 1, np.nan)
