@@ -10,7 +10,7 @@ from dash import dcc, html
 from metrics.catalog import Catalog
 from metrics.months import month_label
 from metrics.narrative import format_value
-from metrics.rag import RED
+from metrics.rag import NO_DATA, RED
 
 from .rag import rag_badge, value_text
 from .tools import badge, column, month_column, text_grid, wrap
@@ -97,12 +97,13 @@ def changes_grid(grid_id: str, changes: list[dict], catalog: Catalog) -> html.Di
              "details": "\n".join([row_changes(c), *(example_text(x) for x in c.get("examples", []))])}
             for c in changes]
     kind_rules = {f"kind-cell kind-{k}": f"params.value == '{v}'" for k, v in KIND_TEXT.items()}
-    columns = [column("dataset", "Dataset", minWidth=150, maxWidth=210),
-               month_column("month", minWidth=110, maxWidth=130),
-               column("kind", "Change", minWidth=115, maxWidth=130, cellClassRules=kind_rules),
-               column("status", "Status", minWidth=170, maxWidth=200),
-               column("rows", "Rows", minWidth=80, maxWidth=100, type="rightAligned"),
-               wrap("details", "What changes (old → new)", flex=3, minWidth=280)]
+    # Narrow minimum widths (wrapping text) so that the grid fits a 768-pixel tablet without scrolling.
+    columns = [wrap("dataset", "Dataset", minWidth=110, maxWidth=210),
+               month_column("month", minWidth=106, maxWidth=130),
+               column("kind", "Change", minWidth=96, maxWidth=130, cellClassRules=kind_rules),
+               wrap("status", "Status", minWidth=104, maxWidth=200),
+               column("rows", "Rows", minWidth=74, maxWidth=100, type="rightAligned"),
+               wrap("details", "What changes (old → new)", flex=3, minWidth=170)]
     return text_grid(grid_id, columns, rows, max_height=480)
 
 
@@ -151,17 +152,22 @@ def new_month_view(month: str, entries: list[dict]) -> html.Section:
     RAG, and every cell that will be Red, so a typing error shows before Confirm."""
     reds = [e for e in entries if e["rag"] == RED]
     totals = [e for e in entries if e.get("dimension_value") is None]
+    shown = [e for e in totals if e["rag"] != NO_DATA]
+    missing = [e["title"] for e in totals if e["rag"] == NO_DATA]
     rows = [html.Tr([html.Th(e["title"], scope="row"), html.Td(value_text(e), className="num"),
-                     html.Td(rag_badge(e["rag"], "rag-badge-sm"))]) for e in totals]
+                     html.Td(rag_badge(e["rag"], "rag-badge-sm"))]) for e in shown]
     red_part = (html.Div([html.Strong(f"{len(reds)} cell{'s' * (len(reds) != 1)} will be Red:"),
                           html.Ul([html.Li(_short(e)) for e in reds])], className="new-month-reds")
-                if reds else html.P("No cell will be Red.", className="new-month-reds text-muted"))
+                if reds else html.P("No cell will be Red.", className="new-month-reds"))
     return html.Section([
-        html.H3(f"The overview for {month_label(month)} will say", className="h6 mb-2"),
+        html.H3(f"The overview for {month_label(month)} will say", className="new-month-title"),
         red_part,
         html.Table([html.Thead(html.Tr([html.Th("Metric (all regions)"), html.Th("Value", className="num"),
                                         html.Th("RAG")])), html.Tbody(rows)],
-                   className="table table-sm new-month-table"),
+                   className="table table-sm new-month-table") if rows else None,
+        html.P([rag_badge(NO_DATA, "rag-badge-sm"), f" for {len(missing)} metric{'s' * (len(missing) != 1)} "
+                "whose figures are not stored for this month: " + ", ".join(missing) + "."],
+               className="new-month-missing") if missing else None,
     ], className="new-month", id=f"upload-new-month-{month}")
 
 

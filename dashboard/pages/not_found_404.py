@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from dashboard.auth import allowed
 
-dash.register_page(__name__, path="/404", name="Page not found",
+dash.register_page(__name__, path="/404", name="Page not found", order=999,
                    title="Page not found — OPSG service metrics")
 
 

@@ -90,7 +90,8 @@ def layout(**_query):
     ], className="tool-main")
     side = html.Aside([
         panel("Templates", [
-            html.P("Each has the columns the dashboard expects and example rows.", className="text-muted"),
+            html.P("Each has the columns the dashboard expects and no rows; the workbook's Examples "
+                   "sheet shows how rows look.", className="text-muted"),
             html.A("Workbook: every dataset (XLSX)", href=f"/downloads/templates/{WORKBOOK_NAME}",
                    className="btn btn-outline-primary w-100 mb-2", id="upload-template-xlsx"),
             html.P("Or one dataset as a CSV:", className="template-lead"),
@@ -214,6 +215,9 @@ def register_callbacks(app) -> None:
         Output("upload-incoming", "data"), Output("upload-dropzone", "contents"),
         Input("upload-dropzone", "contents"), State("upload-dropzone", "filename"),
         prevent_initial_call=True)
+    app.clientside_callback(  # a new file starts with an empty reason: the last one was for another file
+        "function(incoming) { return ''; }",
+        Output("upload-reason", "value"), Input("upload-incoming", "data"), prevent_initial_call=True)
     app.clientside_callback(
         """function(reason, ack, kept) {
             if (!kept || kept.rejected) { return true; }
