@@ -100,8 +100,8 @@ def changes_grid(grid_id: str, changes: list[dict], catalog: Catalog) -> html.Di
     # Narrow minimum widths (wrapping text) so that the grid fits a 768-pixel tablet without scrolling.
     columns = [wrap("dataset", "Dataset", minWidth=110, maxWidth=210),
                month_column("month", minWidth=106, maxWidth=130),
-               column("kind", "Change", minWidth=96, maxWidth=130, cellClassRules=kind_rules),
-               wrap("status", "Status", minWidth=104, maxWidth=200),
+               column("kind", "Change", minWidth=108, maxWidth=130, cellClassRules=kind_rules),
+               wrap("status", "Status", minWidth=96, maxWidth=200),
                column("rows", "Rows", minWidth=74, maxWidth=100, type="rightAligned"),
                wrap("details", "What changes (old → new)", flex=3, minWidth=170)]
     return text_grid(grid_id, columns, rows, max_height=480)
