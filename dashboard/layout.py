@@ -109,7 +109,10 @@ def view_bar(view, uses: tuple[str, ...] = ()) -> html.Div:
                              date=as_of[:10] if as_of else None, placeholder="Now (latest)",
                              display_format="D MMM YYYY", clearable=True, first_day_of_week=1),
     ], className="control control-asof", id="as-of-picker"))
-    return html.Div([html.Div(controls, className="view-controls"), as_at_stamp(view)],
+    drawn = {"month": view.month or "", "region": view.state.region or "",
+             "generation": view.state.generation or "", "as_of": (as_of or "")[:10]}
+    return html.Div([html.Div(controls, className="view-controls"), as_at_stamp(view),
+                     dcc.Store(id={"type": "view-drawn", "name": "view"}, data=drawn)],
                     className="view-bar", id="view-bar")
 
 
@@ -140,14 +143,21 @@ def register_callbacks(app) -> None:
     @app.callback(Output(LOCATION, "search"),
                   Input({"type": "view-control", "name": ALL}, "value"),
                   Input({"type": "view-date", "name": ALL}, "date"),
-                  State(LOCATION, "search"), prevent_initial_call=True)
-    def write_view_to_url(values, dates, search):
+                  State(LOCATION, "search"), State({"type": "view-drawn", "name": ALL}, "data"),
+                  prevent_initial_call=True)
+    def write_view_to_url(values, dates, search, drawn):
         trigger = ctx.triggered_id
         if not trigger:
             return no_update
         name = trigger["name"]
         listed = ctx.inputs_list[1] if name == "as_of" else ctx.inputs_list[0]
         value = next((i.get("value") for i in listed if i["id"] == trigger), None)
+        # A control reports the value it was drawn with when it mounts (the default month too):
+        # that is no change of view, and writing it would push a second history entry that Back
+        # returns to for ever. Only a value the user changed is written.
+        shown = str(value or "")[:10] if name == "as_of" else str(value or "")
+        if drawn and shown == drawn[0].get(name, ""):
+            return no_update
         state = parse_search(search)
         if name == "as_of" and value and state.get("as_of", "")[:10] == str(value)[:10]:
             return no_update  # same day as a timestamp link: keep its precision

@@ -203,16 +203,27 @@ def _gate():
     return redirect("/login?" + urlencode(query))
 
 
+def first_admin_notice(name: str, password: str) -> str:
+    """The first-start credentials in a framed box that stands out among log lines (plain ASCII,
+    so any terminal or log collector shows it as drawn)."""
+    lines = ["FIRST START: an administrator account was created. Shown once only.", "",
+             f"    user name:  {name}", f"    password:   {password}", "",
+             "Next: sign in at /login with these, add a named account for each",
+             "person on the Admin page, then disable this one. The password cannot",
+             "be shown again; if it is lost, add an administrator with",
+             "`python -m metrics users add NAME --role admin`."]
+    width = max(len(line) for line in lines) + 4
+    bar = "#" * (width + 2)
+    body = [f"#  {line.ljust(width - 2)}#" for line in ["", *lines, ""]]
+    return "\n".join(["", bar, *body, bar, ""]) + "\n"
+
+
 def create_first_admin(store) -> None:
     """On the first start (no users at all), add ``admin`` and print its password once to stderr."""
     with store.write() as conn:
         password = accounts.ensure_first_admin(conn)
     if password:
-        line = "=" * 72
-        print(f"\n{line}\nOPSG: created the first administrator account (shown once only).\n"
-              f"    user name: {accounts.FIRST_ADMIN}\n    password:  {password}\n"
-              "Sign in at /login, add a named account for each person on the Admin page,\n"
-              f"and keep or disable this one.\n{line}\n", file=sys.stderr, flush=True)
+        print(first_admin_notice(accounts.FIRST_ADMIN, password), file=sys.stderr, flush=True)
 
 
 def install(app) -> None:

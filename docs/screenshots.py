@@ -1,6 +1,7 @@
 """Regenerate docs/screenshots/*.png: every page at 1920x1080 and 1366x768, on the demo data.
 
     .venv/bin/python docs/screenshots.py [--out docs/screenshots] [--full-page] [--query month=2020-01]
+        [--pages /upload,/history,/404,scenes] [--sizes 1920x1080,1366x768,768x1024]
 
 Starts the app on a temporary SQLite database (the demo loads on first start) on a free local
 port, drives Debian's headless Chromium through chromedriver, and writes <page>-<width>x<height>.png.
@@ -77,6 +78,7 @@ ADMIN, PASSWORD = "secas.admin", "screenshots only"
 BAD_OTA = ("Month,CSP Region,Attempted,Succeeded,Success rate\n"
            "2022-01,North,\"121,500\",\"118,100\",97.20%\n2022-01,Nroth,96000,95100,\n"
            "2022-01,South,88000,89000,\nJnauary 2022,Central,91000,90500,\n")
+NOVEMBER_NORTH = "Month,CSP Region,Attempted,Succeeded\n2021-11,North,91000,90500\n"  # final in the demo
 USERS = (("dcc.analyst", "uploader", False), ("ofgem.observer", "viewer", False),
          ("supplier.member", "viewer", False), ("former.analyst", "uploader", True))
 
@@ -97,9 +99,14 @@ def good_ota(store, catalog) -> str:
     return "\n".join(lines) + "\n"
 
 
-def shoot(driver, out: Path, name: str, width: int, height: int, full_page: bool = False) -> None:
-    """Save the viewport (sized exactly) as <name>-<width>x<height>.png."""
+def shoot(driver, out: Path, name: str, width: int, height: int, full_page: bool = False,
+          scroll_to: str | None = None) -> None:
+    """Save the viewport (sized exactly) as <name>-<width>x<height>.png, scrolled to the top or
+    with ``scroll_to`` (a CSS selector) at the top of the window."""
     driver.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    if scroll_to:
+        driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'start', "
+                              "behavior: 'instant'})", scroll_to)
     time.sleep(0.2)
     inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
     if inner != [width, height]:  # size the viewport, not the window frame
@@ -153,6 +160,12 @@ def tool_scenes(driver, base: str, folder: Path, out: Path, width: int, height: 
     driver.find_element("id", "upload-reason").send_keys("CSP N resubmitted December after the review")
     time.sleep(0.5)
     shoot(driver, out, "upload-preview", width, height)
+    shoot(driver, out, "upload-new-month", width, height, scroll_to="#upload-new-months")
+    # A correction of final figures that also drops two regions: the warning that needs the tick.
+    drop_file(driver, folder, "ota_2021-11_north.csv", NOVEMBER_NORTH, "#upload-risk-warning")
+    driver.find_element("id", "upload-reason").send_keys("CSP N resubmitted November")
+    time.sleep(0.5)
+    shoot(driver, out, "upload-warning", width, height, scroll_to="#upload-feedback")
     history = f"/history?upload={upload_id}&dataset=ota_firmware&month=2020-01"
     for name, path in (("history-upload", history),
                        ("admin-thresholds", "/admin?tab=thresholds"), ("admin-audit", "/admin?tab=audit")):
@@ -247,7 +260,10 @@ def main(argv=None) -> int:
     parser.add_argument("--pages", default="", help="comma-separated paths, /login, 'scenes' (the tool "
                         "pages at work), 'notifications' (/account and Admin → Notifications, also at 768x1024) "
                         "or 'meeting' (every meeting slide) (default: all)")
+    parser.add_argument("--sizes", default="", help="comma-separated WIDTHxHEIGHT viewports "
+                        "(default 1920x1080,1366x768)")
     args = parser.parse_args(argv)
+    sizes = tuple(tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",") if size) or SIZES
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     import dash
@@ -276,14 +292,14 @@ def main(argv=None) -> int:
         wanted = [p for p in args.pages.split(",") if p]
         driver = browser()
         try:
-            for width, height in SIZES:
+            for width, height in sizes:
                 driver.set_window_size(width, height)
                 if not wanted or "/login" in wanted:
                     driver.get(f"{base}/login")
                     wait_for(driver, "#login-form")
                     shoot(driver, out, "login", width, height)
             sign_in(driver, base)
-            for width, height in SIZES:
+            for width, height in sizes:
                 driver.set_window_size(width, height)
                 for page in pages:
                     if wanted and page["path"] not in wanted:

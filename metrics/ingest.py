@@ -28,6 +28,7 @@ STATUSES = ("provisional", "final")
 # now: only the demo loader, which stamps each synthetic month when the DCC would have sent it.
 RECEIVED_AT_SOURCES = ("demo",)
 MAX_EXAMPLES = 5
+NEW_MONTHS_SUMMARISED = 6  # a dry run summarises at most the latest this many months it adds
 
 
 @dataclass
@@ -56,6 +57,9 @@ class IngestReport:
     errors: list[UploadError] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # With ``summarise``: for each month the upload adds figures to, the month's summary as the
+    # overview will give it once the upload is stored (``metrics.summary.month_summary`` entries).
+    new_months: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def message(self) -> str:
@@ -75,18 +79,21 @@ class IngestReport:
             "changes": [asdict(c) for c in self.changes],
             "errors": [e.as_dict() for e in self.errors],
             "ignored_sheets": self.ignored_sheets, "warnings": self.warnings,
+            **({"new_months": self.new_months} if self.new_months else {}),
         }
 
 
 def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: str = "cli",
            source: str = "cli", dataset: str | None = None, dry_run: bool = False,
            status: str = "provisional", reason: str | None = None,
-           max_bytes: int = 20_000_000, received_at: datetime | None = None) -> IngestReport:
+           max_bytes: int = 20_000_000, received_at: datetime | None = None,
+           summarise: bool = False) -> IngestReport:
     """Validate ``data`` and, unless ``dry_run``, write its slices as new revisions.
 
     ``received_at`` (naive UTC; sources in RECEIVED_AT_SOURCES only) stamps the upload and its
     revisions with the moment the file was received instead of now; it is recorded in the audit
-    event, and may not be earlier than the revisions it replaces.
+    event, and may not be earlier than the revisions it replaces. A dry run with ``summarise``
+    also fills ``report.new_months`` (see ``rehearse_new_months``).
     """
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
@@ -133,21 +140,26 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
             report.outcome = "rejected"
         else:
             report.outcome = "accepted" if any(touched.values()) else "unchanged"
-        if dry_run:
-            return report
-        if received_at is not None and report.outcome == "accepted":
-            _check_received_at(conn, received_at, touched)
-        upload_id = _record_upload(conn, report, user, source, status, reason, len(data),
-                                   received_at)
-        if report.outcome == "accepted":
-            now = received_at or utcnow()
-            watch = UploadWatch.before(conn, catalog, touched)  # notifications (SPEC §7)
-            for name, months in touched.items():
-                table = tables[name]
-                write_slices(conn, catalog.datasets[name], table[table["month"].isin(months)],
-                             upload_id, status, now, reason, digests[name])
-            watch.after(conn, upload_id, filename=filename, user=user, reason=reason)
+        if not dry_run:
+            if received_at is not None and report.outcome == "accepted":
+                _check_received_at(conn, received_at, touched)
+            upload_id = _record_upload(conn, report, user, source, status, reason, len(data),
+                                       received_at)
+            if report.outcome == "accepted":
+                watch = UploadWatch.before(conn, catalog, touched)  # notifications (SPEC §7)
+                _write_touched(conn, catalog, tables, touched, upload_id, status, reason, digests,
+                               received_at or utcnow())
+                watch.after(conn, upload_id, filename=filename, user=user, reason=reason)
+    if dry_run and summarise and report.outcome == "accepted":
+        report.new_months = rehearse_new_months(store, catalog, report, tables, touched, status, digests)
     return report
+
+
+def _write_touched(conn, catalog, tables, touched, upload_id, status, reason, digests, now) -> None:
+    for name, months in touched.items():
+        table = tables[name]
+        write_slices(conn, catalog.datasets[name], table[table["month"].isin(months)],
+                     upload_id, status, now, reason, digests[name])
 
 
 def encoding_problem(report: IngestReport) -> str | None:
@@ -169,6 +181,38 @@ def _check_received_at(conn: Connection, received_at: datetime, touched: dict) -
         if latest is not None and latest > received_at:
             raise ValueError(f"received_at {received_at} is before {name} figures received at "
                              f"{latest}, which it would replace")
+
+
+class _Rehearsed(Exception):
+    """Raised to leave a rehearsal's transaction: it is rolled back, so nothing is kept."""
+
+
+def rehearse_new_months(store: Store, catalog: Catalog, report: IngestReport, tables, touched,
+                        status: str, digests) -> dict[str, list[dict]]:
+    """{month: summary entries} for the latest months the upload adds figures to, as the overview
+    will show them once it is stored: the slices are written in a transaction that is always
+    rolled back, and each month is summarised there by ``metrics.summary.month_summary``, the
+    overview's own code (so the preview cannot disagree with the page)."""
+    from .summary import month_summary
+
+    added = sorted({c.month for c in report.changes
+                    if c.kind == "added" and not catalog.datasets[c.dataset].notes})
+    if not added:
+        return {}
+    shown = added[-NEW_MONTHS_SUMMARISED:]
+    result: dict[str, list[dict]] = {}
+    try:
+        with store.write() as conn:  # the write lock: the rehearsal sees no half-written upload
+            upload_id = conn.execute(insert(schema.uploads).values(
+                sha256=report.sha256, filename=report.filename[:255], size_bytes=0, uploaded_by="preview",
+                uploaded_at=utcnow(), source="web", status=status, outcome="accepted", summary="{}"
+            ).returning(schema.uploads.c.id)).scalar_one()
+            _write_touched(conn, catalog, tables, touched, upload_id, status, None, digests, utcnow())
+            result = {month: month_summary(conn, catalog, month) for month in shown}
+            raise _Rehearsed
+    except _Rehearsed:
+        pass
+    return result
 
 
 def _content_columns(ds: Dataset) -> list[str]:

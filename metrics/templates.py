@@ -1,8 +1,11 @@
-"""Upload templates: a CSV per dataset, and one XLSX workbook with a sheet per dataset and Notes.
+"""Upload templates: a CSV per dataset, and one XLSX workbook with a sheet per dataset, Examples
+and Notes.
 
-Both parse back through ``parse_upload`` without errors. In the workbook months are text cells
-('2020-01'), counts are numbers, rates are percentage-formatted cells and annotation dates are
-real date cells, so the template also shows the forms a spreadsheet user will produce.
+A template holds no rows that could be stored: uploaded unchanged, it changes nothing. The CSV is
+the header only (every row of a CSV is data, so an example row there would be stored over real
+figures). In the workbook each dataset sheet is the header with its cells formatted (months as
+text, counts as numbers, rates as percentages, dates as dates); the example rows are on the
+Examples sheet, which is not named after a dataset and so is ignored on upload, as Notes is.
 """
 from __future__ import annotations
 
@@ -85,13 +88,11 @@ def example_rows(catalog: Catalog, dataset: str) -> list[dict[str, str]]:
 
 
 def template_csv(catalog: Catalog, dataset: str) -> bytes:
-    """A CSV template: the canonical header and a few example rows (UTF-8, CRLF like Excel)."""
+    """A CSV template: the canonical header only (UTF-8, CRLF like Excel). No example rows: any
+    row of a CSV is data, and an example month would replace that month's stored figures."""
     ds = catalog.datasets[dataset]
     buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([c.name for c in ds.columns])
-    for row in example_rows(catalog, dataset):
-        writer.writerow([row[c.name] for c in ds.columns])
+    csv.writer(buf).writerow([c.name for c in ds.columns])
     return buf.getvalue().encode("utf-8")
 
 
@@ -120,19 +121,16 @@ def _sheet(book, catalog: Catalog, ds: Dataset, bold) -> None:
         cell.font = bold
     ws.freeze_panes = "A2"
     rows = example_rows(catalog, ds.name)
-    for r, row in enumerate(rows, start=2):
-        for j, col in enumerate(ds.columns, start=1):
-            dim = catalog.dimensions.get(col.name)
-            value, fmt = _cell(col.type, row[col.name], dim is not None and dim.kind == "enum")
-            cell = ws.cell(row=r, column=j, value=value)
-            if fmt:
-                cell.number_format = fmt
     for j, col in enumerate(ds.columns, start=1):
         letter = get_column_letter(j)
         width = max([len(col.name), *(len(row[col.name]) for row in rows)])
         ws.column_dimensions[letter].width = min(max(width + 3, 12), 60)
+        dim = catalog.dimensions.get(col.name)
+        _, fmt = _cell(col.type, rows[0][col.name] or "0", dim is not None and dim.kind == "enum")
         if col.type in ("month", "dimension", "text") and col.name != "category":
-            ws.column_dimensions[letter].number_format = "@"  # typed months stay text
+            fmt = "@"  # typed months stay text
+        if fmt:
+            ws.column_dimensions[letter].number_format = fmt
         dim = catalog.dimensions.get(col.name)
         if col.type == "dimension" and dim is not None and dim.kind == "enum":
             choices = ",".join(dim.all_values)
@@ -143,8 +141,39 @@ def _sheet(book, catalog: Catalog, ds: Dataset, bold) -> None:
                 ws.add_data_validation(check)
 
 
+EXAMPLES_SHEET = "Examples"
+
+
+def _examples(book, catalog: Catalog, names: list[str], bold, italic) -> None:
+    """One block per dataset: its name, the header and the example rows, in the forms a
+    spreadsheet user types them (this sheet is ignored on upload)."""
+    ws = book.create_sheet(EXAMPLES_SHEET)
+    ws.append(["Example rows, to show the forms each column takes. This sheet is ignored on upload: "
+               "type your figures on the sheet named after the dataset."])
+    ws["A1"].font = italic
+    for name in names:
+        ds = catalog.datasets[name]
+        ws.append([])
+        ws.append([f"{name} — {ds.title}"])
+        ws.cell(row=ws.max_row, column=1).font = bold
+        ws.append([c.name for c in ds.columns])
+        for cell in ws[ws.max_row]:
+            cell.font = bold
+        for row in example_rows(catalog, name):
+            ws.append([None] * len(ds.columns))
+            for j, col in enumerate(ds.columns, start=1):
+                dim = catalog.dimensions.get(col.name)
+                value, fmt = _cell(col.type, row[col.name], dim is not None and dim.kind == "enum")
+                cell = ws.cell(row=ws.max_row, column=j, value=value)
+                if fmt:
+                    cell.number_format = fmt
+    for j in range(1, 7):
+        ws.column_dimensions[chr(64 + j)].width = 22
+
+
 def template_xlsx(catalog: Catalog, datasets: list[str] | None = None) -> bytes:
-    """A workbook with one sheet per dataset (header and example rows) and a Notes sheet."""
+    """A workbook with one sheet per dataset (the header, cells formatted, no rows), an Examples
+    sheet and a Notes sheet (both ignored on upload)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -157,10 +186,12 @@ def template_xlsx(catalog: Catalog, datasets: list[str] | None = None) -> bytes:
     bold = Font(bold=True)
     for name in names:
         _sheet(book, catalog, catalog.datasets[name], bold)
+    _examples(book, catalog, names, bold, Font(italic=True))
     notes = book.create_sheet("Notes")
     notes.append(["One sheet per dataset, named after it. Header names may be any of the accepted "
                   "headers below; the first row of each sheet is the header. Optional columns may "
-                  "be left out or left empty. This Notes sheet is ignored on upload."])
+                  "be left out or left empty. A sheet left empty changes nothing. The Examples and "
+                  "Notes sheets are ignored on upload."])
     notes["A1"].font = Font(italic=True)
     notes.append([])
     notes.append(["dataset", "column", "required", "description", "accepted headers", "example"])

@@ -93,7 +93,16 @@ def pytest_setup_options():
     """dash[testing]'s hook: headless Debian Chromium with the flags this machine needs."""
     from selenium.webdriver.chrome.options import Options
 
-    options = Options()
+    class WarningsToo(Options):
+        """dash[testing] asks Chromium for SEVERE console entries only; keep warnings too, so that
+        ``dash_duo.get_logs() == []`` means no errors and no warnings (AG Grid, React...)."""
+
+        def set_capability(self, name, value):
+            if name == "goog:loggingPrefs":
+                value = {**value, "browser": "WARNING"}
+            super().set_capability(name, value)
+
+    options = WarningsToo()
     options.binary_location = "/usr/bin/chromium"
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync",

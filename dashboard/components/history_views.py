@@ -31,10 +31,10 @@ def history_href(**state) -> str:
     return "/history" + ("?" + urlencode(query) if query else "")
 
 
-def attempts_grid(rows: list[dict]) -> html.Div:
+def attempts_grid(rows: list[dict]):
     outcome_rules = {f"outcome-cell outcome-{k}": f"params.value == '{k.capitalize()}'"
                      for k in ("accepted", "unchanged", "rejected")}
-    data = [{**r, "when": when(r["uploaded_at"]), "source": SHORT_SOURCES.get(r["source"], SOURCE_LABELS.get(
+    data = [{**r, "row_id": str(r["id"]), "when": when(r["uploaded_at"]), "source": SHORT_SOURCES.get(r["source"], SOURCE_LABELS.get(
              r["source"], r["source"])), "outcome": r["outcome"].capitalize(), "sha": r["sha256"][:10] + "…",
              "reason": r.get("reason") or ""} for r in rows]
     columns = [column("id", "#", minWidth=64, maxWidth=80, type="rightAligned", sort="desc"),
@@ -46,8 +46,10 @@ def attempts_grid(rows: list[dict]) -> html.Div:
                column("did", "What it did", minWidth=112, maxWidth=170),
                column("sha", "SHA-256", minWidth=124, maxWidth=140, tooltipField="sha256", cellClass="mono"),
                column("reason", "Reason", minWidth=130, flex=2, tooltipField="reason")]
-    return text_grid("history-uploads-grid", columns, data, max_height=430, selectable=True,
+    grid = text_grid("history-uploads-grid", columns, data, max_height=430, selectable=True,
                      pagination=len(data) > 200, paginationPageSize=200)
+    grid.getRowId = "params.data.row_id"  # AG Grid wants a string id; selection and scrolling use it
+    return grid
 
 
 def _fact(label: str, value) -> html.Div:

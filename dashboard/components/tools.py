@@ -59,6 +59,9 @@ def text_grid(grid_id: str, columns: list[dict], rows: list[dict], *, max_height
     few, else ``max_height`` with a scroll bar."""
     grid_options = {"theme": theme.GRID_THEME, "enableCellTextSelection": True,
                     "suppressCellFocus": not selectable, "tooltipShowDelay": 300, **options}
+    if "paginationPageSize" in options:  # AG Grid warns when the page size is not one it offers
+        sizes = {20, 50, 100, int(options["paginationPageSize"])}
+        grid_options.setdefault("paginationPageSizeSelector", sorted(sizes))
     style = {"width": "100%"}
     if len(rows) <= AUTO_HEIGHT_ROWS and not options.get("pagination"):
         grid_options["domLayout"] = "autoHeight"

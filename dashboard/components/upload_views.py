@@ -9,7 +9,10 @@ from dash import dcc, html
 
 from metrics.catalog import Catalog
 from metrics.months import month_label
+from metrics.narrative import format_value
+from metrics.rag import NO_DATA, RED
 
+from .rag import rag_badge, value_text
 from .tools import badge, column, month_column, text_grid, wrap
 
 KIND_ORDER = ("added", "changed", "unchanged")
@@ -94,17 +97,84 @@ def changes_grid(grid_id: str, changes: list[dict], catalog: Catalog) -> html.Di
              "details": "\n".join([row_changes(c), *(example_text(x) for x in c.get("examples", []))])}
             for c in changes]
     kind_rules = {f"kind-cell kind-{k}": f"params.value == '{v}'" for k, v in KIND_TEXT.items()}
-    columns = [column("dataset", "Dataset", minWidth=150, maxWidth=210),
-               month_column("month", minWidth=110, maxWidth=130),
-               column("kind", "Change", minWidth=115, maxWidth=130, cellClassRules=kind_rules),
-               column("status", "Status", minWidth=170, maxWidth=200),
-               column("rows", "Rows", minWidth=80, maxWidth=100, type="rightAligned"),
-               wrap("details", "What changes (old → new)", flex=3, minWidth=280)]
+    # Narrow minimum widths (wrapping text) so that the grid fits a 768-pixel tablet without scrolling.
+    columns = [wrap("dataset", "Dataset", minWidth=110, maxWidth=210),
+               month_column("month", minWidth=106, maxWidth=130),
+               column("kind", "Change", minWidth=108, maxWidth=130, cellClassRules=kind_rules),
+               wrap("status", "Status", minWidth=96, maxWidth=200),
+               column("rows", "Rows", minWidth=74, maxWidth=100, type="rightAligned"),
+               wrap("details", "What changes (old → new)", flex=3, minWidth=170)]
     return text_grid(grid_id, columns, rows, max_height=480)
 
 
+def risks(report: dict, catalog: Catalog) -> list[str]:
+    """What in this upload needs a second look before Confirm: each slice whose final figures it
+    changes (or turns provisional), and each slice it removes rows from."""
+    out = []
+    for c in report["changes"]:
+        if c["kind"] != "changed":
+            continue
+        title = catalog.datasets[c["dataset"]].title if c["dataset"] in catalog.datasets else c["dataset"]
+        what = []
+        if c.get("previous_status") == "final":
+            what.append("changes final figures" + (" and makes them provisional"
+                                                   if c["status"] == "provisional" else ""))
+        if c.get("rows_removed"):
+            what.append(f"removes {c['rows_removed']:,} row{'s' * (c['rows_removed'] != 1)} "
+                        "(they are not in this file)")
+        if what:
+            out.append(f"{title} · {month_label(c['month'])}: {'; '.join(what)}.")
+    return out
+
+
+def _risk_warning(items: list[str]) -> html.Div | None:
+    if not items:
+        return None
+    return html.Div([
+        html.Strong("Check before you confirm: this upload overwrites figures."),
+        html.Ul([html.Li(i) for i in items], className="mb-1"),
+        html.Span("Tick the box below and give a reason to confirm. If this is a template or the wrong "
+                  "month, drop the right file instead.", className="small"),
+    ], className="alert alert-warning upload-risk", id="upload-risk-warning", role="alert")
+
+
+def _short(entry: dict) -> str:
+    name = entry["title"] + (f" · {entry['dimension_value']}" if entry.get("dimension_value") else "")
+    limits = f" (minimum {format_value(entry['minimum'], entry['unit'], entry['decimals'])})" \
+        if entry.get("minimum") is not None else ""
+    before = (f"; {format_value(entry['previous_value'], entry['unit'], entry['decimals'])} in "
+              f"{month_label(entry['previous_month'], 'short')}") if entry.get("previous_value") is not None else ""
+    return f"{name}: {value_text(entry)}{limits}{before}"
+
+
+def new_month_view(month: str, entries: list[dict]) -> html.Section:
+    """What the overview will say for a month this upload adds: every headline metric's value and
+    RAG, and every cell that will be Red, so a typing error shows before Confirm."""
+    reds = [e for e in entries if e["rag"] == RED]
+    totals = [e for e in entries if e.get("dimension_value") is None]
+    shown = [e for e in totals if e["rag"] != NO_DATA]
+    missing = [e["title"] for e in totals if e["rag"] == NO_DATA]
+    rows = [html.Tr([html.Th(e["title"], scope="row"), html.Td(value_text(e), className="num"),
+                     html.Td(rag_badge(e["rag"], "rag-badge-sm"))]) for e in shown]
+    red_part = (html.Div([html.Strong(f"{len(reds)} cell{'s' * (len(reds) != 1)} will be Red:"),
+                          html.Ul([html.Li(_short(e)) for e in reds])], className="new-month-reds")
+                if reds else html.P("No cell will be Red.", className="new-month-reds"))
+    return html.Section([
+        html.H3(f"The overview for {month_label(month)} will say", className="new-month-title"),
+        red_part,
+        html.Table([html.Thead(html.Tr([html.Th("Metric (all regions)"), html.Th("Value", className="num"),
+                                        html.Th("RAG")])), html.Tbody(rows)],
+                   className="table table-sm new-month-table") if rows else None,
+        html.P([rag_badge(NO_DATA, "rag-badge-sm"), f" for {len(missing)} metric{'s' * (len(missing) != 1)} "
+                "whose figures are not stored for this month: " + ", ".join(missing) + "."],
+               className="new-month-missing") if missing else None,
+    ], className="new-month", id=f"upload-new-month-{month}")
+
+
 def preview_view(report: dict, catalog: Catalog) -> html.Div:
-    """What Confirm would do, per dataset and month: added, changed (old → new examples), unchanged."""
+    """What Confirm would do, per dataset and month: added, changed (old → new examples), unchanged;
+    a warning for final figures changed or rows removed; what the overview will say for each new
+    month."""
     changes = report["changes"]
     counts = kind_counts(changes)
     summary = [badge(k, f"{n} {KIND_TEXT[k].lower()}") for k, n in counts.items() if n]
@@ -118,9 +188,12 @@ def preview_view(report: dict, catalog: Catalog) -> html.Div:
                   html.Div(summary, className="feedback-counts", id="upload-preview-counts")],
                  className="feedback-head feedback-ok", role="status"),
         *_notes(report),
+        _risk_warning(risks(report, catalog)),
         html.P("Month slices in this file (an upload replaces each month it contains; the figures it "
                "replaces stay in History):", className="feedback-lead"),
         changes_grid("upload-preview-grid", changes, catalog),
+        html.Div([new_month_view(m, e) for m, e in sorted(report.get("new_months", {}).items())],
+                 className="new-months", id="upload-new-months") if report.get("new_months") else None,
     ], id="upload-preview", className="feedback")
 
 

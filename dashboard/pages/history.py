@@ -58,7 +58,6 @@ def layout(upload=None, dataset=None, month=None, **_query):
         revs = revisions.slice_history(conn, catalog, dataset, month) if month else []
     can_roll_back = allowed("admin")
     grid = attempts_grid(rows)
-    grid.getRowId = "String(params.data.id)"
     grid.selectedRows = {"ids": [str(upload_id)]} if upload_id else []
     if upload_id:
         grid.scrollTo = {"rowId": str(upload_id), "rowPosition": "middle"}

@@ -18,7 +18,7 @@ from metrics.ingest import STATUSES, ingest
 from dashboard import pending
 from dashboard.auth import allowed, callback_requires, current_user
 from dashboard.components.tools import access_note, panel, tool_page
-from dashboard.components.upload_views import errors_view, message_view, preview_view, result_view
+from dashboard.components.upload_views import errors_view, message_view, preview_view, result_view, risks
 from dashboard.context import get_context
 from dashboard.downloads import WORKBOOK_NAME
 
@@ -26,6 +26,7 @@ dash.register_page(__name__, path="/upload", name="Upload", title="OPSG service 
                    nav="tools", order=95, role="uploader")
 
 PREVIEW_REASON = "(preview)"  # the dry run must show changes, not stop at "give a reason"
+ACK = "checked"  # the tick an upload that overwrites final figures or removes rows needs
 
 
 def _mb(n: int) -> str:
@@ -68,6 +69,11 @@ def layout(**_query):
                   dcc.Textarea(id="upload-reason", className="form-control", maxLength=1000,
                                placeholder="e.g. CSP N resubmitted after the measurement-point review")],
                  id="upload-reason-group", hidden=True),
+        html.Div(dcc.Checklist(
+            id="upload-ack", value=[], className="upload-ack", inputClassName="form-check-input me-2",
+            options=[{"label": "I have checked the warning above: this upload is meant to change "
+                               "final figures or remove rows.", "value": ACK}]),
+            id="upload-ack-group", hidden=True),
         html.Button("Confirm upload", id="upload-confirm", n_clicks=0, disabled=True,
                     className="btn btn-primary btn-lg"),
     ], id="upload-decision", className="upload-decision", hidden=True)
@@ -84,7 +90,8 @@ def layout(**_query):
     ], className="tool-main")
     side = html.Aside([
         panel("Templates", [
-            html.P("Each has the columns the dashboard expects and example rows.", className="text-muted"),
+            html.P("Each has the columns the dashboard expects and no rows; the workbook's Examples "
+                   "sheet shows how rows look.", className="text-muted"),
             html.A("Workbook: every dataset (XLSX)", href=f"/downloads/templates/{WORKBOOK_NAME}",
                    className="btn btn-outline-primary w-100 mb-2", id="upload-template-xlsx"),
             html.P("Or one dataset as a CSV:", className="template-lead"),
@@ -123,6 +130,7 @@ def register_callbacks(app) -> None:
     @app.callback(
         Output("upload-feedback", "children"), Output("upload-pending", "data"),
         Output("upload-decision", "hidden"), Output("upload-reason-group", "hidden"),
+        Output("upload-ack-group", "hidden"), Output("upload-ack", "value"),
         Input("upload-incoming", "data"), Input("upload-status", "value"), Input("upload-dataset", "value"),
         State("upload-pending", "data"),
         running=[(Output("upload-progress", "hidden"), False, True)], prevent_initial_call=True)
@@ -132,31 +140,34 @@ def register_callbacks(app) -> None:
         limit = int(context.settings["MAX_UPLOAD_BYTES"])
         if ctx.triggered_id == "upload-incoming":
             if not isinstance(incoming, dict):
-                return no_update, no_update, no_update, no_update
+                return (no_update,) * 6
             filename = str(incoming.get("filename") or "upload")[:255]
             data = None if incoming.get("too_big") else _decode(str(incoming.get("contents") or ""), limit)
             if data is None:
                 return (message_view(f"{filename} is over the upload limit of {_mb(limit)}; split it, "
-                                     "or upload one dataset at a time. Nothing was stored."), None, True, True)
+                                     "or upload one dataset at a time. Nothing was stored."), None, True, True, True, [])
             kept, record = {"id": pending.keep(user.name, filename, data)}, True
         else:
             found = pending.peek(kept.get("id"), user.name) if isinstance(kept, dict) else None
             if found is None:
-                return no_update, no_update, no_update, no_update
+                return (no_update,) * 6
             filename, data, record = found.filename, found.data, False
         if status not in STATUSES:
-            return message_view("Choose whether the figures are provisional or final."), kept, True, True
+            return message_view("Choose whether the figures are provisional or final."), kept, True, True, True, []
         options = dict(user=user.name, source="web", dataset=_text(dataset) or None, status=status,
                        max_bytes=limit)
         report = ingest(context.store, context.catalog, data, filename, dry_run=True,
-                        reason=PREVIEW_REASON, **options)
+                        reason=PREVIEW_REASON, summarise=True, **options)
         if report.outcome == "rejected":
             if record:  # the attempt is on record, as the command line and the API record it
                 ingest(context.store, context.catalog, data, filename, **options)
-            return errors_view(report.as_dict()), {"id": kept["id"], "rejected": True}, True, True
+            return errors_view(report.as_dict()), {"id": kept["id"], "rejected": True}, True, True, True, []
+        shown = report.as_dict()
         needs_reason = any(c.kind == "changed" for c in report.changes)
-        state = {"id": kept["id"], "needs_reason": needs_reason, "outcome": report.outcome}
-        return preview_view(report.as_dict(), context.catalog), state, False, not needs_reason
+        needs_ack = bool(risks(shown, context.catalog))
+        state = {"id": kept["id"], "needs_reason": needs_reason, "needs_ack": needs_ack,
+                 "outcome": report.outcome}
+        return (preview_view(shown, context.catalog), state, False, not needs_reason, not needs_ack, [])
 
     @app.callback(
         Output("upload-feedback", "children", allow_duplicate=True),
@@ -164,15 +175,18 @@ def register_callbacks(app) -> None:
         Output("upload-decision", "hidden", allow_duplicate=True),
         Input("upload-confirm", "n_clicks"),
         State("upload-pending", "data"), State("upload-status", "value"), State("upload-dataset", "value"),
-        State("upload-reason", "value"),
+        State("upload-reason", "value"), State("upload-ack", "value"),
         running=[(Output("upload-confirm", "disabled"), True, False),
                  (Output("upload-progress", "hidden"), False, True)], prevent_initial_call=True)
     @callback_requires("uploader")
-    def confirm(n_clicks, kept, status, dataset, reason):
+    def confirm(n_clicks, kept, status, dataset, reason, ack):
         if not n_clicks or not isinstance(kept, dict):
             return no_update, no_update, no_update
         if status not in STATUSES:
             return message_view("Choose whether the figures are provisional or final."), kept, False
+        if kept.get("needs_ack") and ACK not in (ack if isinstance(ack, list) else []):
+            return (message_view("This upload changes final figures or removes rows: tick the box to "
+                                 "say you have checked that, then confirm."), kept, False)
         context, user = get_context(), current_user()
         found = pending.claim(kept.get("id"), user.name)
         if found is None:
@@ -183,7 +197,7 @@ def register_callbacks(app) -> None:
                         reason=_text(reason), max_bytes=int(context.settings["MAX_UPLOAD_BYTES"]))
         if report.outcome == "rejected":  # e.g. no reason given, or someone else changed the month
             again = {"id": pending.keep(user.name, found.filename, found.data), "needs_reason": True,
-                     "outcome": "accepted"}
+                     "needs_ack": bool(kept.get("needs_ack")), "outcome": "accepted"}
             return result_view(report.as_dict(), context.catalog), again, False
         return result_view(report.as_dict(), context.catalog), None, True
 
@@ -201,10 +215,14 @@ def register_callbacks(app) -> None:
         Output("upload-incoming", "data"), Output("upload-dropzone", "contents"),
         Input("upload-dropzone", "contents"), State("upload-dropzone", "filename"),
         prevent_initial_call=True)
+    app.clientside_callback(  # a new file starts with an empty reason: the last one was for another file
+        "function(incoming) { return ''; }",
+        Output("upload-reason", "value"), Input("upload-incoming", "data"), prevent_initial_call=True)
     app.clientside_callback(
-        """function(reason, kept) {
+        """function(reason, ack, kept) {
             if (!kept || kept.rejected) { return true; }
+            if (kept.needs_ack && !(ack || []).includes('ACK')) { return true; }
             return Boolean(kept.needs_reason) && !(reason || '').trim();
-        }""",
-        Output("upload-confirm", "disabled"), Input("upload-reason", "value"),
+        }""".replace("ACK", ACK),
+        Output("upload-confirm", "disabled"), Input("upload-reason", "value"), Input("upload-ack", "value"),
         Input("upload-pending", "data"))

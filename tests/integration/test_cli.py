@@ -73,6 +73,9 @@ def test_cli004_dry_run_and_reason(db, tmp_path, capsys):
 def test_cli005_xlsx_template_round_trip(db, tmp_path, capsys):
     out = tmp_path / "t.xlsx"
     assert main(["template", "all", "--xlsx", "-o", str(out)]) == 0
+    from tests.unit.test_templates import filled_in  # the examples typed onto the dataset sheets
+
+    out.write_bytes(filled_in(out.read_bytes()))
     assert main(["ingest", str(out), "--dry-run"]) == 0
     text = capsys.readouterr().out
     assert "ota_firmware" in text and "note: sheet 'Notes' ignored" in text

@@ -97,6 +97,10 @@ def test_upl010_the_whole_upload_flow(dash_duo, make_app, tmp_path):
     click(dash_duo, final)
     wait_until(lambda: "provisional → final" in grid_text(dash_duo, "#upload-preview-grid"),
                what="the preview follows the status")
+    # January 2022 is new: the preview says what the overview will say for it.
+    new_month = dash_duo.find_element("#upload-new-month-2022-01").text
+    assert "The overview for January 2022 will say" in new_month and "No cell will be Red" in new_month
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#upload-risk-warning") == []  # December is provisional
     dash_duo.find_element("#upload-reason").send_keys("CSP N resubmitted December after the review")
     wait_until(confirm.is_enabled, what="Confirm enabled by the reason")
     click(dash_duo, confirm)

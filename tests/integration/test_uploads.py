@@ -126,12 +126,14 @@ class UploadPage:
                          [{"id": "upload-pending", "property": "data", "value": pending}], "upload-incoming.data")
         return json.dumps(out["upload-feedback"]["children"]), out["upload-pending"]["data"]
 
-    def confirm(self, pending, status="provisional", reason=None):
+    def confirm(self, pending, status="provisional", reason=None, ack=()):
         out = self._post(self.confirm_dep, [{"id": "upload-confirm", "property": "n_clicks", "value": 1}],
                          [{"id": "upload-pending", "property": "data", "value": pending},
                           {"id": "upload-status", "property": "value", "value": status},
                           {"id": "upload-dataset", "property": "value", "value": ""},
-                          {"id": "upload-reason", "property": "value", "value": reason}], "upload-confirm.n_clicks")
+                          {"id": "upload-reason", "property": "value", "value": reason},
+                          {"id": "upload-ack", "property": "value", "value": list(ack)}],
+                         "upload-confirm.n_clicks")
         return json.dumps(out["upload-feedback"]["children"]), out["upload-pending"]["data"]
 
 
@@ -153,12 +155,15 @@ def test_upl003_preview_then_confirm_the_same_bytes(make_app):
     assert pending["needs_reason"] and pending["outcome"] == "accepted"
     assert database_dump(store) == after_reject  # the preview wrote nothing
 
-    shown, kept = page.confirm(pending, status="final", reason=None)  # no reason: refused, file kept
-    assert "give a reason" in shown and kept and kept["id"] != pending["id"]
-    shown, done = page.confirm(kept, status="final", reason="CSP N resubmitted December")
+    assert pending["needs_ack"]  # December 2021 is final in the demo: the page wants the tick too
+    shown, kept = page.confirm(pending, status="final", reason="no tick")  # refused before ingest
+    assert "tick the box" in shown and kept == pending
+    shown, kept = page.confirm(pending, status="final", reason=None, ack=["checked"])  # no reason: refused, file kept
+    assert "give a reason" in shown and kept and kept["id"] != pending["id"] and kept["needs_ack"]
+    shown, done = page.confirm(kept, status="final", reason="CSP N resubmitted December", ack=["checked"])
     assert "upload-done" in shown and done is None
     assert "See the overview for January 2022" in shown
-    shown, _ = page.confirm(kept, status="final", reason="again")  # a second click: nothing more
+    shown, _ = page.confirm(kept, status="final", reason="again", ack=["checked"])  # a second click: nothing more
     assert "already confirmed" in shown
     with store.read() as conn:
         rows = conn.execute(select(schema.uploads.c.outcome, schema.uploads.c.status, schema.uploads.c.reason,
@@ -190,10 +195,13 @@ def test_upl006_templates_download_and_parse_back(make_app, catalog):
     for name in catalog.datasets:
         response = client.get(f"/downloads/templates/{name}.csv")
         assert response.status_code == 200 and response.mimetype == "text/csv"
-        assert parse_upload(response.data, f"{name}.csv", catalog, dataset=name).errors == []
+        parsed = parse_upload(response.data, f"{name}.csv", catalog, dataset=name)
+        assert not parsed.tables and all("no data rows" in e.message for e in parsed.errors)  # header only
     workbook = client.get("/downloads/templates/opsg-upload-template.xlsx")
     assert workbook.status_code == 200 and "attachment" in workbook.headers["Content-Disposition"]
     assert set(catalog.datasets) <= set(load_workbook(io.BytesIO(workbook.data)).sheetnames)
-    assert parse_upload(workbook.data, "template.xlsx", catalog).errors == []
+    parsed = parse_upload(workbook.data, "template.xlsx", catalog)
+    assert not any(len(t) for t in parsed.tables.values())  # no rows that could overwrite figures
+    assert all("no data rows" in e.message for e in parsed.errors)
     assert client.get("/downloads/templates/nope.csv").status_code == 404
     assert client.get("/downloads/templates/secret_key").status_code == 404

@@ -1,0 +1,51 @@
+"""`make run` serves on HOST/PORT and installs only the runtime requirements; `make test` adds the
+test tools. Checked with `make -n` (print, don't run) against an empty venv path, so every
+install step it would take is printed."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+
+
+def dry_run(target: str, tmp_path, **env) -> list[str]:
+    done = subprocess.run(["make", "-n", target, f"VENV={tmp_path / 'venv'}"], cwd=ROOT,
+                          capture_output=True, text=True, check=True,
+                          env={**{k: v for k, v in os.environ.items() if k not in ("PORT", "HOST")},
+                               **env})
+    return [line.strip() for line in done.stdout.splitlines()]
+
+
+def test_mk001_run_takes_port_and_host_from_the_environment(tmp_path):
+    assert dry_run("run", tmp_path)[-1].endswith("app.py --host 127.0.0.1 --port 8050")
+    assert dry_run("run", tmp_path, PORT="8060")[-1].endswith("app.py --host 127.0.0.1 --port 8060")
+    assert dry_run("run", tmp_path, PORT="8061", HOST="0.0.0.0")[-1].endswith(
+        "app.py --host 0.0.0.0 --port 8061")
+
+
+def test_mk002_run_installs_the_runtime_only_and_test_adds_the_test_tools(tmp_path):
+    run = "\n".join(dry_run("run", tmp_path))
+    assert "-r requirements.txt" in run
+    assert "requirements-dev.txt" not in run
+    test = dry_run("test", tmp_path)
+    assert sum("-m venv" in line for line in test) == 1  # one venv for both levels
+    assert [line for line in test if "pip install" in line and " -r " in line] == [
+        f"{tmp_path / 'venv'}/bin/python -m pip install --quiet -r requirements.txt",
+        f"{tmp_path / 'venv'}/bin/python -m pip install --quiet -r requirements-dev.txt"]
+    assert test[-1].endswith("-m pytest")
+
+
+def test_mk003_each_level_has_its_own_stamp(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").touch()
+    (venv / ".installed-run").touch()  # the runtime is installed: run installs nothing more
+    assert not [line for line in dry_run("run", tmp_path) if "pip install" in line]
+    assert [line for line in dry_run("test", tmp_path) if "pip install" in line] == [
+        f"{venv}/bin/python -m pip install --quiet -r requirements-dev.txt"]
