@@ -117,8 +117,10 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
 
     tables = {name: categorised(catalog.datasets[name], table) for name, table in parsed.tables.items()}
     digests = {name: slice_digests(catalog.datasets[name], table) for name, table in tables.items()}
+    statuses = {name: month_statuses(table, status) for name, table in tables.items()}
     with (store.read() if dry_run else store.write()) as conn:
-        plans = {name: _plan_dataset(conn, catalog.datasets[name], table, status, digests[name])
+        plans = {name: _plan_dataset(conn, catalog.datasets[name], table, statuses[name],
+                                     digests[name])
                  for name, table in tables.items()}
         report.changes = [c for changes in plans.values() for c in changes]
         unencodable = encoding_problem(report)
@@ -147,19 +149,29 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
                                        received_at)
             if report.outcome == "accepted":
                 watch = UploadWatch.before(conn, catalog, touched)  # notifications (SPEC §7)
-                _write_touched(conn, catalog, tables, touched, upload_id, status, reason, digests,
+                _write_touched(conn, catalog, tables, touched, upload_id, statuses, reason, digests,
                                received_at or utcnow())
                 watch.after(conn, upload_id, filename=filename, user=user, reason=reason)
     if dry_run and summarise and report.outcome == "accepted":
-        report.new_months = rehearse_new_months(store, catalog, report, tables, touched, status, digests)
+        report.new_months = rehearse_new_months(store, catalog, report, tables, touched, statuses,
+                                                digests)
     return report
 
 
-def _write_touched(conn, catalog, tables, touched, upload_id, status, reason, digests, now) -> None:
+def _write_touched(conn, catalog, tables, touched, upload_id, statuses, reason, digests, now) -> None:
     for name, months in touched.items():
         table = tables[name]
         write_slices(conn, catalog.datasets[name], table[table["month"].isin(months)],
-                     upload_id, status, now, reason, digests[name])
+                     upload_id, statuses[name], now, reason, digests[name])
+
+
+def month_statuses(table: pd.DataFrame, default: str) -> dict[str, str]:
+    """{month: status}: the file's own ``status`` column where it gives one (as ``export`` writes
+    it), else the status chosen for the upload."""
+    months = table["month"].astype(str)
+    given = (table["_status"] if "_status" in table else pd.Series("", index=table.index))
+    named = given[given != ""].groupby(months[given != ""]).first().to_dict()
+    return {m: named.get(m, default) for m in months.unique()}
 
 
 def encoding_problem(report: IngestReport) -> str | None:
@@ -188,7 +200,7 @@ class _Rehearsed(Exception):
 
 
 def rehearse_new_months(store: Store, catalog: Catalog, report: IngestReport, tables, touched,
-                        status: str, digests) -> dict[str, list[dict]]:
+                        statuses, digests) -> dict[str, list[dict]]:
     """{month: summary entries} for the latest months the upload adds figures to, as the overview
     will show them once it is stored: the slices are written in a transaction that is always
     rolled back, and each month is summarised there by ``metrics.summary.month_summary``, the
@@ -205,9 +217,9 @@ def rehearse_new_months(store: Store, catalog: Catalog, report: IngestReport, ta
         with store.write() as conn:  # the write lock: the rehearsal sees no half-written upload
             upload_id = conn.execute(insert(schema.uploads).values(
                 sha256=report.sha256, filename=report.filename[:255], size_bytes=0, uploaded_by="preview",
-                uploaded_at=utcnow(), source="web", status=status, outcome="accepted", summary="{}"
+                uploaded_at=utcnow(), source="web", status="provisional", outcome="accepted", summary="{}"
             ).returning(schema.uploads.c.id)).scalar_one()
-            _write_touched(conn, catalog, tables, touched, upload_id, status, None, digests, utcnow())
+            _write_touched(conn, catalog, tables, touched, upload_id, statuses, None, digests, utcnow())
             result = {month: month_summary(conn, catalog, month) for month in shown}
             raise _Rehearsed
     except _Rehearsed:
@@ -254,13 +266,14 @@ def _current_revisions(conn: Connection, dataset: str, months) -> dict:
     return {row.month: row for row in rows}
 
 
-def _plan_dataset(conn: Connection, ds: Dataset, table: pd.DataFrame, status: str,
+def _plan_dataset(conn: Connection, ds: Dataset, table: pd.DataFrame, statuses: dict[str, str],
                   digests: dict[str, str]) -> list[SliceChange]:
     """What the upload does to each month slice of one dataset, with old -> new examples."""
     sizes = table.groupby("month", observed=True).size()
     current = _current_revisions(conn, ds.name, digests)
     changes = []
     for month in sorted(digests):
+        status = statuses[month]
         change = SliceChange(ds.name, month, "added", int(sizes[month]), status)
         old = current.get(month)
         if old is None:
@@ -323,9 +336,11 @@ def read_revision_frame(conn: Connection, ds: Dataset, revision_id: int) -> pd.D
     return payload.decode(data, numeric=ds.measures)
 
 
-def write_slices(conn: Connection, ds: Dataset, table: pd.DataFrame, upload_id: int, status: str,
-                 now, reason: str | None, digests: dict[str, str] | None = None) -> dict[str, int]:
-    """Store each month of ``table`` as a new revision superseding the current one; {month: id}."""
+def write_slices(conn: Connection, ds: Dataset, table: pd.DataFrame, upload_id: int,
+                 status: str | dict[str, str], now, reason: str | None,
+                 digests: dict[str, str] | None = None) -> dict[str, int]:
+    """Store each month of ``table`` as a new revision superseding the current one; {month: id}.
+    ``status`` is one for every month, or {month: status}."""
     r = schema.revisions
     months = sorted(str(m) for m in table["month"].unique())
     digests = digests or slice_digests(ds, table)
@@ -335,7 +350,8 @@ def write_slices(conn: Connection, ds: Dataset, table: pd.DataFrame, upload_id: 
     ids = {}
     for month in months:
         ids[month] = conn.execute(insert(r).values(
-            dataset=ds.name, month=month, upload_id=upload_id, status=status,
+            dataset=ds.name, month=month, upload_id=upload_id,
+            status=status if isinstance(status, str) else status[month],
             row_count=int(sizes[month]), content_sha=digests[month], created_at=now, reason=reason
         ).returning(r.c.id)).scalar_one()
     if ds.notes:

@@ -146,8 +146,10 @@ def _check_sheet(sheet: Sheet, ds: Dataset, catalog: Catalog, match: Match, log:
                 + (f"; did you mean the column '{guess}'?" if guess else ""))
     if log.total > start:
         return None
+    status_at = next((p for p in match.unknown if header_key(header[p]) == "status"), None)
     for p in match.unknown:
-        warnings.append(f"{sheet.name}: column '{header[p]}' is not part of {ds.name}; ignored")
+        if p != status_at:
+            warnings.append(f"{sheet.name}: column '{header[p]}' is not part of {ds.name}; ignored")
     for j, column in enumerate(sheet.columns):
         if (j >= len(header) or not header_key(header[j])) and any(
                 str(v).strip() for v in column[column != ""]):
@@ -161,6 +163,11 @@ def _check_sheet(sheet: Sheet, ds: Dataset, catalog: Catalog, match: Match, log:
     _cross_checks(sheet, ds, catalog, values, codes, raw, headers, keep, log)
     if log.total > start:
         return None
+    statuses = None if status_at is None else _month_statuses(
+        sheet, ds, values, keep, sheet.columns[status_at] if status_at < len(sheet.columns)
+        else np.full(n, "", dtype=object), header[status_at], log)
+    if log.total > start:
+        return None
     data = {c.name: values[c.name][keep] for c in ds.columns}
     if ds.notes:
         dates = data.pop("date")
@@ -168,7 +175,31 @@ def _check_sheet(sheet: Sheet, ds: Dataset, catalog: Catalog, match: Match, log:
     else:
         data = {"month": data["month"], **{d: data[d] for d in ds.dimensions},
                 **{m: data[m].astype(np.float64) for m in ds.measures}}
-    return pd.DataFrame({**data, "_row": sheet.rows[keep]})
+    frame = pd.DataFrame({**data, "_row": sheet.rows[keep]})
+    return frame if statuses is None else frame.assign(_status=statuses)
+
+
+STATUS_WORDS = ("provisional", "final")
+
+
+def _month_statuses(sheet: Sheet, ds: Dataset, values: dict, keep: np.ndarray, column: np.ndarray,
+                    header: str, log: ErrorLog) -> np.ndarray:
+    """The optional ``status`` column (as ``export`` writes it): provisional or final, one per
+    month; a blank cell takes the status chosen for the upload (returned as ''). Errors are logged
+    at the cell."""
+    words = np.array([str(v).strip().lower() for v in column], dtype=object)
+    months = values["date"] if ds.notes else values["month"]
+    months = np.array([str(m)[:7] for m in months], dtype=object)
+    seen: dict[str, str] = {}
+    for j in np.flatnonzero(keep):
+        word = words[j]
+        if word and word not in STATUS_WORDS:
+            log.add(sheet.name, int(sheet.rows[j]), header, column[j],
+                    f"status must be {' or '.join(STATUS_WORDS)} (or left blank)")
+        elif word and seen.setdefault(months[j], word) != word:
+            log.add(sheet.name, int(sheet.rows[j]), header, column[j],
+                    f"month {months[j]} is {seen[months[j]]} in an earlier row; a month has one status")
+    return words[keep]
 
 
 def _combine(codes: list[np.ndarray], n: int) -> np.ndarray:

@@ -145,18 +145,41 @@ def test_rob004_export_then_dry_run_of_the_export_is_unchanged(store, catalog, t
             table = pd.concat([table, pd.DataFrame({
                 "date": ["2021-12-01"], "title": ["=1+2"], "detail": ["@SUM(A1)"],
                 "metric": [""], "csp_region": [""]})], ignore_index=True)
-        report = ingest(store, catalog, table.to_csv(index=False).encode(), f"{name}.csv",
-                        dataset=name, status="final")
-        assert report.outcome == "accepted", (name, report.errors[:3])
+        months = table["date" if "date" in table else "month"].astype(str).str[:7]
+        latest = months == months.max()  # the latest month provisional, the rest final, as the demo
+        for part, status in ((table[~latest], "final"), (table[latest], "provisional")):
+            if part.empty:
+                continue
+            report = ingest(store, catalog, part.to_csv(index=False).encode(), f"{name}.csv",
+                            dataset=name, status=status)
+            assert report.outcome == "accepted", (name, report.errors[:3])
     out = tmp_path / "export.xlsx"
     assert main(["--database", store.url, "export", "-o", str(out)]) == 0
     capsys.readouterr()
-    assert main(["--database", store.url, "ingest", str(out), "--dry-run", "--status", "final",
-                 "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
-    assert result["outcome"] == "unchanged", result["message"]
-    assert {c["dataset"] for c in result["changes"]} == set(catalog.datasets)
-    assert {c["kind"] for c in result["changes"]} == {"unchanged"}
+    for chosen in ([], ["--status", "final"]):  # the export's status column decides, either way
+        assert main(["--database", store.url, "ingest", str(out), "--dry-run", *chosen,
+                     "--json"]) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["outcome"] == "unchanged", result["message"]
+        assert {c["dataset"] for c in result["changes"]} == set(catalog.datasets)
+        assert {c["kind"] for c in result["changes"]} == {"unchanged"}
+        assert {c["status"] for c in result["changes"]} == {"final", "provisional"}
+
+
+def test_rob007_a_status_column_sets_each_months_status_and_is_checked(store, catalog):
+    rows = ("month,category,count,status\n2020-01,1,3,final\n2020-01,2,4,final\n"
+            "2020-02,1,2,\n")
+    report = ingest(store, catalog, rows.encode(), "incidents.csv", status="provisional")
+    assert report.outcome == "accepted", report.errors
+    assert {c.month: c.status for c in report.changes} == {"2020-01": "final", "2020-02": "provisional"}
+    assert not any("status" in w for w in report.warnings)
+    bad = ingest(store, catalog, b"month,category,count,status\n2020-03,1,3,draft\n"
+                 b"2020-04,1,3,final\n2020-04,2,3,provisional\n", "incidents.csv")
+    assert bad.outcome == "rejected"
+    assert [(e.row, e.column, e.value) for e in bad.errors] == [
+        (2, "status", "draft"), (4, "status", "provisional")]
+    assert "provisional or final" in bad.errors[0].message
+    assert "one status" in bad.errors[1].message
 
 
 # ------------------------------------------------------------------ 11.10 header-only sheets
