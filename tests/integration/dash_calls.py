@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import json
 
+import dash
+
 from dash._utils import split_callback_id
 from sqlalchemy import inspect, text
 
@@ -20,6 +22,12 @@ TRIGGERS = {"n_clicks": 1, "contents": DATA_URL, "filename": "matrix.csv",
             "data": {"id": "matrix-test-id-0123456789", "filename": "matrix.csv", "contents": DATA_URL}}
 FILLERS = {"value": "matrix test value", "data": {"id": "matrix-test-id-0123456789"}, "n_clicks": 1,
            "filename": "matrix.csv", "contents": DATA_URL, "search": "", "pathname": "/"}
+
+
+def registered_pages() -> list[dict]:
+    """The pages with an address of their own: every registered page but the "page not found" one
+    (Dash's router shows it for any address no page claims)."""
+    return [p for p in dash.page_registry.values() if not p["module"].endswith("not_found_404")]
 
 
 def callbacks(client) -> list[dict]:

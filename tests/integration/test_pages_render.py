@@ -9,6 +9,8 @@ import dash
 import pytest
 from dash._utils import to_json
 
+from tests.integration.dash_calls import registered_pages
+
 from metrics.ingest import ingest
 from metrics.store import utcnow
 
@@ -18,7 +20,7 @@ STATES = [{}, {"month": "2020-01"}, {"month": "2020-01", "region": "North"},
 
 
 def pages():
-    return sorted(dash.page_registry.values(), key=lambda p: p["order"])
+    return sorted(registered_pages(), key=lambda p: p["order"])
 
 
 def figure_pages():

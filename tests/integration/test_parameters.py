@@ -29,6 +29,7 @@ import requests
 from metrics import accounts
 from metrics.bootstrap import load_demo
 from tests.integration.conftest import PASSWORD, TEST_SECRET
+from tests.integration.dash_calls import registered_pages
 from tests.integration.test_roles import SAMPLE_ARGS, render_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +97,7 @@ def routes(tmp_path_factory):
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": TEST_SECRET}, demo=False)
     rules = [(r.rule, sorted(r.methods - {"HEAD", "OPTIONS"}), sorted(r.arguments))
              for r in app.server.url_map.iter_rules()]
-    pages = sorted((p["path"], p.get("nav")) for p in dash.page_registry.values())
+    pages = sorted((p["path"], p.get("nav")) for p in registered_pages())
     return rules, pages
 
 
