@@ -15,10 +15,12 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 
 
 def dry_run(target: str, tmp_path, **env) -> list[str]:
-    done = subprocess.run(["make", "-n", target, f"VENV={tmp_path / 'venv'}"], cwd=ROOT,
-                          capture_output=True, text=True, check=True,
-                          env={**{k: v for k, v in os.environ.items() if k not in ("PORT", "HOST")},
-                               **env})
+    # Under `make test` the environment carries the outer make's MAKEFLAGS/MAKELEVEL, and a nested
+    # make would print "Entering directory" lines: run it as a make of its own.
+    outer = ("PORT", "HOST", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
+    done = subprocess.run(["make", "--no-print-directory", "-n", target, f"VENV={tmp_path / 'venv'}"],
+                          cwd=ROOT, capture_output=True, text=True, check=True,
+                          env={**{k: v for k, v in os.environ.items() if k not in outer}, **env})
     return [line.strip() for line in done.stdout.splitlines()]
 
 
