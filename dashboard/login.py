@@ -89,7 +89,7 @@ def _render(status: int = 200, **page):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD is a GET without the body, not a sign-in attempt
         if session_user.is_authenticated:
             return redirect(safe_next(request.args.get("next")))
         hours = int(get_context().settings["SESSION_MAX_HOURS"])

@@ -39,6 +39,7 @@ def test_acc010_signed_out_requests_go_to_sign_in(app):
     assert client.post("/_dash-update-component", json={}).status_code == 401
     for path in ("/login", "/api/v1/health", "/api/v1/openapi.json", "/assets/app.css"):
         assert client.get(path).status_code == 200, path
+        assert client.head(path).status_code == 200, path  # a HEAD is no sign-in attempt
 
 
 def test_acc011_sign_in_then_out(app):
