@@ -3,10 +3,10 @@ import argparse
 import signal
 import sys
 
-from dashboard import request_log
+from dashboard.web import request_log
 from dashboard.factory import create_app
-from dashboard.security import QuietRequestHandler
-from metrics.scheduler import start_embedded
+from dashboard.web.security import QuietRequestHandler
+from metrics.jobs.scheduler import start_embedded
 
 
 def main(argv=None) -> None:

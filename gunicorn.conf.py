@@ -24,13 +24,13 @@ control_socket_disable = True  # gunicorn 27's control socket in ~/.gunicorn: no
 
 def on_starting(server):
     """Migrate once in the master, before workers start, so workers never race to migrate."""
-    from metrics.bootstrap import open_store
+    from metrics.demo.bootstrap import open_store
     from metrics.settings import load_settings
 
     open_store(load_settings()).dispose()
 
 
 def post_worker_init(worker):
-    from dashboard.request_log import configure_logging
+    from dashboard.web.request_log import configure_logging
 
     configure_logging()

@@ -23,9 +23,9 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from metrics.catalog import load_catalog  # noqa: E402
-from metrics.ingest import ingest  # noqa: E402
+from metrics.ingest.write import ingest  # noqa: E402
 from metrics.months import add_months  # noqa: E402
-from metrics.store import Store  # noqa: E402
+from metrics.store.engine import Store  # noqa: E402
 
 PG_DEFAULT = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

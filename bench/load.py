@@ -152,7 +152,7 @@ def server_cpu_seconds(master_pid: int) -> float | None:
 
 
 def start_server(workdir: Path, port: int) -> subprocess.Popen:
-    from metrics.bootstrap import prepare
+    from metrics.demo.bootstrap import prepare
     from metrics.settings import load_settings
 
     url = f"sqlite:///{workdir / 'bench.db'}"

@@ -86,7 +86,7 @@ def graph_bytes(node) -> int:
 
 def raw_points(conn, catalog, path: str, month: str, start: str) -> list:
     """The same pre-aggregated points the page draws, read with plain SQL."""
-    from metrics.rollups import grain_name, grains
+    from metrics.ingest.rollups import grain_name, grains
 
     out = []
     for dataset, dims in READS[path].items():
@@ -119,10 +119,10 @@ def main(argv=None) -> int:
     from dash._utils import to_json
 
     from dashboard import create_app
-    from dashboard.components import cache
-    from metrics.ingest import ingest
+    from dashboard.state import cache
+    from metrics.ingest.write import ingest
     from metrics.months import add_months
-    from metrics.queries import latest_month
+    from metrics.read.queries import latest_month
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from metrics.catalog import Catalog
-from metrics.store import Store
+from metrics.store.engine import Store
 
 
 @dataclass

@@ -6,13 +6,13 @@ from pathlib import Path
 import dash
 import plotly.io as pio
 
-from metrics.bootstrap import prepare
+from metrics.demo.bootstrap import prepare
 from metrics.settings import load_settings
 
-from . import login, pack_route, query, request_log, security, unsubscribe
-from .api import api
+from dashboard.web import login, pack_route, query, request_log, security, unsubscribe
+from dashboard.web.api import api
 from .context import AppContext, attach
-from .downloads import downloads
+from dashboard.web.downloads import downloads
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,7 +36,7 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
     query.install(app.server)  # after the sign-in gate: 401 before 400
     app.server.register_blueprint(api)
     app.server.register_blueprint(downloads)
-    if start_scheduler:  # python app.py passes metrics.scheduler.start_embedded; tests and wsgi don't
+    if start_scheduler:  # python app.py passes metrics.jobs.scheduler.start_embedded; tests and wsgi don't
         start_scheduler(store, catalog, settings)
     from .layout import frame, register_callbacks
 

@@ -12,15 +12,15 @@ import sys
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from metrics.bootstrap import is_demo
-from metrics.demo import DEMO_LABEL
+from metrics.demo.bootstrap import is_demo
+from metrics.demo.tables import DEMO_LABEL
 from metrics.months import month_label, parse_as_of
 
-from .auth import allowed
+from dashboard.web.auth import allowed
 from .components import grid
 from .context import get_context
-from .login import account_menu
-from .urls import parse_search, to_search
+from dashboard.web.login import account_menu
+from dashboard.state.urls import parse_search, to_search
 
 NAV_ID = {"type": "nav-link", "path": ALL}
 # The pages router's own dcc.Location (refresh="callback-nav"): writing its ``search`` pushes a

@@ -85,7 +85,7 @@ USERS = (("dcc.analyst", "uploader", False), ("ofgem.observer", "viewer", False)
 
 def good_ota(store, catalog) -> str:
     """December 2021 as stored with CSP North's succeeded corrected, and January 2022 added."""
-    from metrics.export import dataset_frame
+    from metrics.read.export import dataset_frame
 
     with store.read() as conn:
         december = dataset_frame(conn, catalog, "ota_firmware")
@@ -184,9 +184,9 @@ def notification_scenes(driver, base: str, app, out: Path) -> None:
     sent through a local SMTP server (aiosmtpd), one waiting after a refused connection, a webhook."""
     from aiosmtpd.controller import Controller
 
-    from metrics import notify
-    from metrics.ingest import ingest
-    from metrics.mailer import deliver_due
+    from metrics.notify import events as notify
+    from metrics.ingest.write import ingest
+    from metrics.notify.mailer import deliver_due
     from metrics.settings import load_settings
 
     from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -272,7 +272,7 @@ def main(argv=None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    from metrics import accounts
+    from metrics.accounts import users as accounts
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/demo.db", "SECRET_KEY": "screenshots-only"})
@@ -328,7 +328,7 @@ def meeting_screenshots(out: Path) -> None:
     """Every meeting slide at both sizes, as the chair would show January 2020: figures frozen,
     the classification banner set, and one chair's override (to show how it reads)."""
     from dashboard import create_app
-    from metrics import overrides
+    from metrics.records import overrides
 
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

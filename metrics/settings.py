@@ -66,7 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For and "
             "X-Forwarded-Proto headers are trusted (1 behind one nginx); 0 trusts none. Sign-in "
             "throttling counts by the client address this gives.", int),
-    # Notifications (SPEC §7, metrics/notify.py and metrics/mailer.py)
+    # Notifications (SPEC §7, metrics/notify/events.py and metrics/notify/mailer.py)
     Setting("SMTP_HOST", "", "Mail server notifications are sent through; blank sends no e-mail "
             "(messages wait in the outbox until it is set)."),
     Setting("SMTP_PORT", 25, "The mail server's port.", int),

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from metrics.catalog import load_catalog
-from metrics.store import Store
+from metrics.store.engine import Store
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -114,7 +114,7 @@ def pytest_setup_options():
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory, catalog):
     """A SQLite file with the demo data loaded once per session; copy it, don't write to it."""
-    from metrics.bootstrap import load_demo
+    from metrics.demo.bootstrap import load_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     s = Store(f"sqlite:///{path}")

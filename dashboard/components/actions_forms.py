@@ -12,13 +12,13 @@ import functools
 
 from dash import Input, Output, State, ctx, no_update
 
-from metrics import actions, overrides
-from metrics.actions import LABELS, ActionError
+from metrics.records import actions, overrides
+from metrics.records.actions import LABELS, ActionError
 from metrics.errors import UploadError
 
-from ..auth import current_user
+from dashboard.web.auth import current_user
 from ..context import get_context
-from ..urls import parse_search
+from dashboard.state.urls import parse_search
 from .actions_views import message, overrides_list, table_area
 
 LOCATION = "_pages_location"

@@ -10,9 +10,9 @@ from urllib.parse import quote, urlencode
 
 from dash import dcc, html
 
-from metrics.actions import OPEN, dmy
+from metrics.records.actions import OPEN, dmy
 from metrics.months import month_label
-from metrics.overrides import cell_label
+from metrics.records.overrides import cell_label
 
 from .. import theme
 from .rag import rag_badge
@@ -275,9 +275,9 @@ def clean_filters(owner, status, owners: list[str]) -> tuple[str | None, str, li
 def table_area(owner, status, metric=None, on: date | None = None) -> html.Div:
     """The summary line and the action table for the filters (re-drawn after a change), as the
     log stood ``on`` a day (default today)."""
-    from metrics import actions
+    from metrics.records import actions
 
-    from ..auth import current_user
+    from dashboard.web.auth import current_user
     from ..context import get_context
 
     context = get_context()

@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from metrics.catalog import Catalog
 from metrics.months import add_months, month_label, month_range
-from metrics.narrative import format_value
+from metrics.read.narrative import format_value
 
 from .tools import column, month_column, text_grid, wrap
 

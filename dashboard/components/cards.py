@@ -4,8 +4,8 @@ from __future__ import annotations
 from dash import dcc, html
 
 from metrics.months import month_label
-from metrics.narrative import format_value
-from metrics.queries import nearest_month
+from metrics.read.narrative import format_value
+from metrics.read.queries import nearest_month
 
 from .grid import download_button, figures_table
 from .rag import change_text, not_green_text, rag_badge, value_text

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dash import html
 
 from metrics.months import month_label
-from metrics.summary import summary_entry
+from metrics.read.summary import summary_entry
 
 from .. import figures, theme
 from ..context import get_context
 from .cards import chart_card, metric_tile
-from .data import judged, limits, provisional, values
+from dashboard.state.view import judged, limits, provisional, values
 from .grid import number_column, text_column
 
 

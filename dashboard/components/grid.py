@@ -13,7 +13,7 @@ import dash_ag_grid as dag
 from dash import MATCH, Input, Output, State, dcc, html, no_update
 
 from .. import theme
-from ..urls import parse_search
+from dashboard.state.urls import parse_search
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

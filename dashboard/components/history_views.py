@@ -1,6 +1,6 @@
 """What the History page draws: the upload attempts, one upload's detail, one slice's revisions.
 
-Pure functions of what ``metrics.history`` and ``metrics.revisions`` return; file names, reasons
+Pure functions of what ``metrics.ingest.history`` and ``metrics.ingest.revisions`` return; file names, reasons
 and figures are text.
 """
 from __future__ import annotations

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import plotly
 
-from metrics.goals import GOOD_STATES
-from metrics.pack import CHROME_FLAGS, chromium_path
+from metrics.read.goals import GOOD_STATES
+from metrics.meeting.content import CHROME_FLAGS, chromium_path
 from metrics.rag import GREEN, RED
 
 from .. import figures, theme
@@ -112,7 +112,7 @@ def _goal_traces(chart: dict) -> list[dict]:
 
 
 def chart_figure(chart: dict, scale: dict = SLIDE, *, columns: int = 1) -> dict:
-    """The plain Plotly figure for one chart of ``metrics.pack.meeting_content``.
+    """The plain Plotly figure for one chart of ``metrics.meeting.content.meeting_content``.
 
     ``columns``: how many charts share the width. Every value of a lone series is written above
     it, shortened where charts share the width; with three abreast, long values leave only a

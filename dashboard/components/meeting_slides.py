@@ -8,10 +8,10 @@ from urllib.parse import quote, urlencode
 
 from dash import dcc, html
 
-from metrics.actions import dmy
+from metrics.records.actions import dmy
 from metrics.months import month_label
-from metrics.narrative import format_value
-from metrics.pack import short_label, stamp_text
+from metrics.read.narrative import format_value
+from metrics.meeting.content import short_label, stamp_text
 
 from .meeting_charts import slide_figure
 from .rag import override_mark, rag_badge

@@ -1,13 +1,14 @@
 """The Admin page's Notifications tab: users' e-mail addresses, everyone's subscriptions, webhooks
 and the delivery log. Each change checks the admin role in its callback and is written with its
-audit event in one transaction (``metrics.notify``)."""
+audit event in one transaction (``metrics.notify.events``)."""
 from __future__ import annotations
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from metrics import accounts, notify
+from metrics.accounts import users as accounts
+from metrics.notify import events as notify
 
-from ..auth import callback_requires, current_user
+from dashboard.web.auth import callback_requires, current_user
 from ..context import get_context
 from .admin_views import field, message, user_options
 from .notify_views import (chosen, delivery_grid, event_options, subscription_form, subscriptions_grid,

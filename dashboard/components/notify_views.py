@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from metrics.catalog import Catalog
-from metrics.notify import EVENT_HELP, EVENTS, MONTH_EVENTS
+from metrics.notify.events import EVENT_HELP, EVENTS, MONTH_EVENTS
 
 from .admin_views import field
 from .tools import column, text_grid, wrap

@@ -9,7 +9,7 @@ import dash_ag_grid as dag
 from dash import html
 
 from .. import theme
-from ..auth import current_user
+from dashboard.web.auth import current_user
 
 OUTCOME_LABELS = {"accepted": "Accepted", "unchanged": "Unchanged", "rejected": "Rejected"}
 KIND_LABELS = {"added": "Added", "changed": "Changed", "unchanged": "Unchanged"}

@@ -1,6 +1,6 @@
 """What the upload page shows about an ingest report: every error, the preview of changes, the result.
 
-Pure functions of ``metrics.ingest.IngestReport`` (or its ``as_dict()``); all file content is shown
+Pure functions of ``metrics.ingest.write.IngestReport`` (or its ``as_dict()``); all file content is shown
 as text in grid cells.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from metrics.catalog import Catalog
 from metrics.months import month_label
-from metrics.narrative import format_value
+from metrics.read.narrative import format_value
 from metrics.rag import NO_DATA, RED
 
 from .rag import rag_badge, value_text

@@ -12,14 +12,14 @@ from datetime import date
 import dash
 from dash import html
 
-from metrics import actions, overrides
+from metrics.records import actions, overrides
 
-from dashboard.auth import current_user
+from dashboard.web.auth import current_user
 from dashboard.components import actions_forms, empty_state
 from dashboard.components.actions_views import (action_form, clean_filters, clean_metric, filters,
                                                 import_panel, override_form, overrides_list,
                                                 table_area)
-from dashboard.components.data import resolve_view
+from dashboard.state.view import resolve_view
 from dashboard.context import get_context
 
 dash.register_page(__name__, path="/actions", name="Actions", order=91, nav="tools",

@@ -1,6 +1,6 @@
 """Administration `/admin` (admin only): users and roles, effective-dated thresholds, the audit trail.
 
-Every action is a callback that checks the admin role itself and calls ``metrics.admin`` inside one
+Every action is a callback that checks the admin role itself and calls ``metrics.records.thresholds`` inside one
 write transaction, so the change and its audit event commit together. The tab is in the URL.
 """
 from __future__ import annotations
@@ -8,12 +8,13 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from metrics import accounts, admin, sessions
+from metrics.accounts import users as accounts, sessions
+from metrics.records import thresholds as admin
 from metrics.months import month_label
 from metrics.rag import limits_for
-from metrics.queries import all_thresholds
+from metrics.read.queries import all_thresholds
 
-from dashboard.auth import allowed, callback_requires, clock, current_user
+from dashboard.web.auth import allowed, callback_requires, clock, current_user
 from dashboard.components.admin_views import (AUDIT_GROUPS, ROLES, access_grids, access_options, audit_grid,
                                               audit_rows, field, message, threshold_form, thresholds_grid,
                                               user_options, users_grid)

@@ -7,8 +7,8 @@ from metrics.months import month_label
 
 from dashboard import figures, theme
 from dashboard.components import chart_card, empty_state, number_column, page_header, text_column, tiles_row
-from dashboard.components.cache import cached_layout
-from dashboard.components.data import judged, notes, resolve_view
+from dashboard.state.cache import cached_layout
+from dashboard.state.view import judged, notes, resolve_view
 from dashboard.components.family import (comparison_cards, headline_regions, region_label,
                                          short_region, split, tile, trend_card)
 from dashboard.context import get_context

@@ -5,8 +5,8 @@ import dash
 
 from dashboard import theme
 from dashboard.components import empty_state, page_header, tiles_row
-from dashboard.components.cache import cached_layout
-from dashboard.components.data import judged, notes, resolve_view
+from dashboard.state.cache import cached_layout
+from dashboard.state.view import judged, notes, resolve_view
 from dashboard.components.family import (comparison_cards, headline_regions, region_label, series,
                                          short_region, tile, trend_card)
 from dashboard.context import get_context

@@ -1,23 +1,24 @@
 """History `/history`: every upload attempt; per dataset and month, every revision and what changed.
 
 Any reader may look; an administrator may roll a month back to an earlier revision (a new revision,
-with a reason; ``metrics.revisions.rollback``). State is in the URL: ``upload``, ``dataset``, ``month``.
+with a reason; ``metrics.ingest.revisions.rollback``). State is in the URL: ``upload``, ``dataset``, ``month``.
 """
 from __future__ import annotations
 
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from metrics import history, params, revisions
+from metrics.ingest import history, revisions
+from metrics import params
 from metrics.months import month_label
 
-from dashboard.auth import allowed, callback_requires, current_user
+from dashboard.web.auth import allowed, callback_requires, current_user
 from dashboard.components.history_views import (attempts_grid, history_href, revision_card,
                                                 rollback_form, upload_detail)
 from dashboard.components.tools import access_note, panel, tool_page
 from dashboard.context import get_context
 from dashboard.layout import LOCATION
-from dashboard.urls import parse_search
+from dashboard.state.urls import parse_search
 
 dash.register_page(__name__, path="/history", name="History", title="OPSG service metrics — history",
                    nav="tools", order=96)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from metrics.bootstrap import is_demo
-from metrics.pack import meeting_content
+from metrics.demo.bootstrap import is_demo
+from metrics.meeting.content import meeting_content
 
 from dashboard.components import empty_state
 from dashboard.components.cards import coverage_note
-from dashboard.components.cache import cached_layout, remember, version_of
-from dashboard.components.data import resolve_view
+from dashboard.state.cache import cached_layout, remember, version_of
+from dashboard.state.view import resolve_view
 from dashboard.components.meeting_slides import (actions_body, header, metrics_body,
                                                  overview_body, toolbar)
 from dashboard.context import get_context

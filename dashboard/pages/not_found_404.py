@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-from dashboard.auth import allowed
+from dashboard.web.auth import allowed
 
 dash.register_page(__name__, path="/404", name="Page not found", order=999,
                    title="Page not found — OPSG service metrics")

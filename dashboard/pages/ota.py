@@ -4,8 +4,8 @@ from __future__ import annotations
 import dash
 
 from dashboard.components import empty_state, page_header, tiles_row
-from dashboard.components.cache import cached_layout
-from dashboard.components.data import notes, resolve_view
+from dashboard.state.cache import cached_layout
+from dashboard.state.view import notes, resolve_view
 from dashboard.components.family import comparison_cards, headline_regions, region_label, tile
 from dashboard.context import get_context
 from dashboard.layout import page

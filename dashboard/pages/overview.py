@@ -6,18 +6,18 @@ from datetime import date
 import dash
 from dash import dcc, html
 
-from metrics import actions, overrides
+from metrics.records import actions, overrides
 from metrics.months import month_label
-from metrics.narrative import data_news, sentence
-from metrics.queries import completeness
+from metrics.read.narrative import data_news, sentence
+from metrics.read.queries import completeness
 from metrics.rag import AMBER, GREEN, NO_DATA, RED
-from metrics.summary import month_summary
+from metrics.read.summary import month_summary
 
 from dashboard import theme
 from dashboard.components import empty_state, page_header, rag_badge, sparkline, status_chip
 from dashboard.components.cards import limits_text
-from dashboard.components.cache import cached_layout
-from dashboard.components.data import resolve_view
+from dashboard.state.cache import cached_layout
+from dashboard.state.view import resolve_view
 from dashboard.components.rag import change_text, not_green_text, override_mark, value_text
 from dashboard.context import get_context
 from dashboard.layout import page

@@ -5,12 +5,12 @@ import dash
 from dash import html
 
 from metrics.months import month_label
-from metrics.queries import metric_frame
+from metrics.read.queries import metric_frame
 
 from dashboard import theme
 from dashboard.components import empty_state, page_header, tiles_row
-from dashboard.components.cache import cached_layout
-from dashboard.components.data import judged, notes, resolve_view
+from dashboard.state.cache import cached_layout
+from dashboard.state.view import judged, notes, resolve_view
 from dashboard.components.family import split, tile, trend_card
 from dashboard.context import get_context
 from dashboard.layout import page

@@ -1,8 +1,8 @@
 """Upload `/upload` (uploader): drop a CSV or XLSX, see every error or a preview, then Confirm.
 
-The same code path as the command line: ``metrics.ingest.ingest`` with ``dry_run=True`` for the
+The same code path as the command line: ``metrics.ingest.write.ingest`` with ``dry_run=True`` for the
 preview and again, on Confirm, with exactly the bytes that were previewed (kept on the server by
-``dashboard.pending``; the browser holds only their id). A file that is rejected is recorded as a
+``dashboard.web.pending``; the browser holds only their id). A file that is rejected is recorded as a
 rejected upload attempt when it is dropped, as the command line records it.
 """
 from __future__ import annotations
@@ -13,14 +13,14 @@ import binascii
 import dash
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from metrics.ingest import STATUSES, ingest
+from metrics.ingest.write import STATUSES, ingest
 
-from dashboard import pending
-from dashboard.auth import allowed, callback_requires, current_user
+from dashboard.web import pending
+from dashboard.web.auth import allowed, callback_requires, current_user
 from dashboard.components.tools import access_note, panel, tool_page
 from dashboard.components.upload_views import errors_view, message_view, preview_view, result_view, risks
 from dashboard.context import get_context
-from dashboard.downloads import WORKBOOK_NAME
+from dashboard.web.downloads import WORKBOOK_NAME
 
 dash.register_page(__name__, path="/upload", name="Upload", title="OPSG service metrics — upload",
                    nav="tools", order=95, role="uploader")

@@ -9,10 +9,10 @@ from urllib.parse import quote
 
 import pytest
 
-from metrics import accounts
-from metrics.bootstrap import prepare
+from metrics.accounts import users as accounts
+from metrics.demo.bootstrap import prepare
 from metrics.settings import load_settings
-from metrics.store import utcnow
+from metrics.store.engine import utcnow
 
 PASSWORD = "correct horse battery staple"
 TEST_SECRET = "test-only-secret-key"

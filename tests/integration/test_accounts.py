@@ -1,4 +1,4 @@
-"""Accounts and sign-in throttling in the domain (metrics.accounts, metrics.throttle), on both databases."""
+"""Accounts and sign-in throttling in the domain (metrics.accounts.users, metrics.accounts.throttle), on both databases."""
 from __future__ import annotations
 
 import threading
@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from metrics import accounts, schema, throttle
+from metrics.accounts import users as accounts, throttle
+from metrics.store import schema
 
 T0 = datetime(2026, 1, 5, 9, 0, 0)
 LIMITS = throttle.Limits(max_failures=5, max_failures_per_ip=20, window=timedelta(minutes=15))

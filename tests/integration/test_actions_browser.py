@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from metrics import actions
+from metrics.records import actions
 from tests.conftest import require_browser
 from tests.integration.conftest import add_user, browser_sign_in
 

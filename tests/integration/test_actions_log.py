@@ -9,9 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from metrics import accounts, actions, schema
-from metrics.actions import ActionError
-from metrics.cli import main
+from metrics.accounts import users as accounts
+from metrics.records import actions
+from metrics.store import schema
+from metrics.records.actions import ActionError
+from metrics.cli.commands import main
 
 NEW = {"ref": "OPSG 30/01", "text": "The DCC to report CSP N OTA progress", "owner": "DCC",
        "raised_on": "03/03/2020", "target_on": "07/04/2020", "metrics": "ota_success_rate",

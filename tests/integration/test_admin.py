@@ -1,4 +1,4 @@
-"""Administration in the domain (metrics.admin): thresholds never silently recolour reported months,
+"""Administration in the domain (metrics.records.thresholds): thresholds never silently recolour reported months,
 roles keep an administrator, and every change is audited in its own transaction."""
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from metrics import accounts, admin, schema
-from metrics.ingest import ingest
-from metrics.queries import series
+from metrics.accounts import users as accounts
+from metrics.records import thresholds as admin
+from metrics.store import schema
+from metrics.ingest.write import ingest
+from metrics.read.queries import series
 
 OTA = "month,csp_region,attempted,succeeded\n" + "".join(
     f"{m},North,100,{s}\n" for m, s in (("2021-10", 98), ("2021-11", 99), ("2021-12", 97)))

@@ -4,7 +4,7 @@ import io
 import pytest
 
 from dashboard.factory import create_app
-from metrics import accounts
+from metrics.accounts import users as accounts
 
 
 @pytest.fixture

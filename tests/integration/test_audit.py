@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from metrics import accounts, admin, schema
-from metrics.store import audit
+from metrics.accounts import users as accounts
+from metrics.records import thresholds as admin
+from metrics.store import schema
+from metrics.store.engine import audit
 
 ROOT = Path(__file__).resolve().parents[2]
 # UPDATE/DELETE/TRUNCATE of the table in SQL text, or update()/delete() of it in SQLAlchemy.

@@ -1,4 +1,4 @@
-"""Backup and restore (metrics.backup, ``python -m metrics restore``): the figures survive a round trip."""
+"""Backup and restore (metrics.store.backup, ``python -m metrics restore``): the figures survive a round trip."""
 from __future__ import annotations
 
 import subprocess
@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from metrics import schema
-from metrics.backup import restore
-from metrics.export import logical_dump
-from metrics.ingest import ingest
-from metrics.jobs import nightly_backup
+from metrics.store import schema
+from metrics.store.backup import restore
+from metrics.read.export import logical_dump
+from metrics.ingest.write import ingest
+from metrics.jobs.tasks import nightly_backup
 from metrics.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,9 +1,9 @@
 """Every bad file of the corpus is refused through ingest with located errors, and nothing changes."""
 import pytest
 
-from metrics.bootstrap import load_demo
-from metrics.export import logical_dump
-from metrics.ingest import ingest
+from metrics.demo.bootstrap import load_demo
+from metrics.read.export import logical_dump
+from metrics.ingest.write import ingest
 from tests.badfiles import bad_files
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics.cli import main
+from metrics.cli.commands import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

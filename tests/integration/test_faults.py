@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from metrics import schema
-from metrics.export import logical_dump
-from metrics.ingest import ingest
-from metrics.store import Store
+from metrics.store import schema
+from metrics.read.export import logical_dump
+from metrics.ingest.write import ingest
+from metrics.store.engine import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 ALERT_CODES = 20_000  # x 3 regions x 2 generations = 120,000 alert rows
@@ -51,8 +51,8 @@ CHILD = textwrap.dedent("""
     import sys, time
     from sqlalchemy import event
     from metrics.catalog import load_catalog
-    from metrics.ingest import ingest
-    from metrics.store import Store
+    from metrics.ingest.write import ingest
+    from metrics.store.engine import Store
 
     store = Store(sys.argv[1])
     wrote_revisions = []
@@ -225,7 +225,7 @@ def test_flt003_read_only_sqlite_gives_clear_error_and_stays_sound(tmp_path, cat
 def test_flt004_failing_request_keeps_its_request_id(tmp_path, caplog):
     import logging
 
-    from dashboard import request_log
+    from dashboard.web import request_log
     from dashboard.factory import create_app
 
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "PUBLIC_READ": True,

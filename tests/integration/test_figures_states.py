@@ -9,9 +9,9 @@ import dash
 import pytest
 from dash._utils import to_json
 
-from metrics.ingest import ingest
-from metrics.queries import series
-from metrics.summary import month_summary
+from metrics.ingest.write import ingest
+from metrics.read.queries import series
+from metrics.read.summary import month_summary
 
 SECRET = "test-only-secret-key"
 # January 2022: only categories 3-4 (7 incidents), no change_related column; February: a major one.
@@ -114,8 +114,8 @@ def _summary(store, catalog, month):
 
 
 def test_fig003_zero_reaches_regions_pages_meeting_and_narrative(store, catalog):
-    from metrics.narrative import sentence
-    from metrics.pack import meeting_content
+    from metrics.read.narrative import sentence
+    from metrics.meeting.content import meeting_content
 
     accepted(store, catalog, JAN_ONLY_MINOR)
     # OTA for January from North only: Central and South list nothing, so the C&S ratio is 0/0
@@ -142,7 +142,7 @@ def test_fig003_zero_reaches_regions_pages_meeting_and_narrative(store, catalog)
 # ---------------------------------------------------------------- 3. missing figures are news
 def test_fig004_missing_datasets_need_attention_and_no_data_is_not_green(store, catalog):
     from dashboard.components.meeting_slides import overview_body
-    from metrics.pack import meeting_content, pack_html
+    from metrics.meeting.content import meeting_content, pack_html
 
     accepted(store, catalog, JAN_ONLY_MINOR)
     accepted(store, catalog, b"month,csp_region,attempted,succeeded\n2022-01,North,100,99\n", "ota.csv")
@@ -173,8 +173,8 @@ def test_fig005_actions_are_judged_at_the_moment_viewed(demo_app):
     from datetime import date
 
     from dashboard.components.meeting_slides import actions_body
-    from metrics import actions
-    from metrics.pack import meeting_content
+    from metrics.records import actions
+    from metrics.meeting.content import meeting_content
 
     before = render(demo_app, "/", month="2019-06")
     assert "open action" not in texts(before)  # raised 4 February 2020: not there yet
@@ -200,9 +200,9 @@ def test_fig006_demo_uploads_are_stamped_when_the_dcc_would_have_sent_them(demo_
 
     from sqlalchemy import select
 
-    from metrics import schema
-    from metrics.bootstrap import demo_received_at
-    from metrics.queries import months_with_figures
+    from metrics.store import schema
+    from metrics.demo.bootstrap import demo_received_at
+    from metrics.read.queries import months_with_figures
 
     ctx = demo_app.server.extensions["opsg"]
     with ctx.store.read() as conn:

@@ -5,12 +5,12 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from metrics import schema
-from metrics.export import logical_dump
-from metrics.ingest import ingest
+from metrics.store import schema
+from metrics.read.export import logical_dump
+from metrics.ingest.write import ingest
 from metrics.months import parse_as_of
-from metrics.queries import metric_frame, series
-from metrics.store import utcnow
+from metrics.read.queries import metric_frame, series
+from metrics.store.engine import utcnow
 
 OTA = """month,csp_region,attempted,succeeded
 2020-01,North,1000,870
@@ -170,7 +170,7 @@ def test_ing010_alert_codes_read_from_raw_rows(store, catalog):
 def test_ing011_annotations_are_revisioned_too(store, catalog):
     csv = "date,title,detail,metric\n31/01/2020,Fibre cable incident,Latency up,\n2020-01-15,Release,,ota_success_rate\n"
     assert up(store, catalog, csv, name="notes.csv").outcome == "accepted"
-    from metrics.queries import annotations
+    from metrics.read.queries import annotations
 
     with store.read() as conn:
         notes = annotations(conn, metric="incidents_total")
@@ -213,7 +213,7 @@ def test_ing014_template_filled_in_by_hand_ingests(store, catalog):
 
     from openpyxl import load_workbook
 
-    from metrics.templates import template_xlsx
+    from metrics.upload.templates import template_xlsx
 
     book = load_workbook(io.BytesIO(template_xlsx(catalog, ["ota_firmware", "incidents"])))
     ota = book["ota_firmware"]

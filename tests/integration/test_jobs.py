@@ -1,4 +1,4 @@
-"""Scheduled jobs (metrics.jobs): inbox, late-submission flags, nightly backup; each safe to run twice."""
+"""Scheduled jobs (metrics.jobs.tasks): inbox, late-submission flags, nightly backup; each safe to run twice."""
 from __future__ import annotations
 
 import json
@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from metrics import schema
-from metrics.ingest import ingest
-from metrics.jobs import (check_late_submissions, latest_due_month, late_flags, nightly_backup,
-                          process_inbox)
+from metrics.store import schema
+from metrics.ingest.write import ingest
+from metrics.jobs.tasks import (check_late_submissions, latest_due_month, late_flags, nightly_backup,
+    process_inbox)
 from metrics.settings import load_settings
 
 

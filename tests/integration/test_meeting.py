@@ -11,9 +11,9 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from metrics import overrides
-from metrics.ingest import ingest
-from metrics.store import utcnow
+from metrics.records import overrides
+from metrics.ingest.write import ingest
+from metrics.store.engine import utcnow
 from tests.conftest import require_browser
 from tests.integration.test_actions_log import render
 

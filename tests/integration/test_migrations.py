@@ -2,7 +2,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from metrics.schema import metadata
+from metrics.store.schema import metadata
 
 
 def test_mig001_upgrade_downgrade_upgrade(store):

@@ -10,12 +10,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from metrics import accounts, notify, schema
-from metrics.ingest import ingest
-from metrics.jobs import check_late_submissions
-from metrics.mailer import SIGNATURE_HEADER, deliver_due, read_unsubscribe_token
+from metrics.accounts import users as accounts
+from metrics.notify import events as notify
+from metrics.store import schema
+from metrics.ingest.write import ingest
+from metrics.jobs.tasks import check_late_submissions
+from metrics.notify.mailer import SIGNATURE_HEADER, deliver_due, read_unsubscribe_token
 from metrics.settings import load_settings
-from metrics.store import utcnow
+from metrics.store.engine import utcnow
 from tests.integration.notify_servers import Receiver, SmtpServer, free_port
 
 SECRET = "k" * 40
@@ -324,7 +326,7 @@ def test_ntf017_unknown_event_or_metric_refused(store, catalog):
 
 
 def test_ntf018_pack_attached_or_linked_when_over_10_mb(store, catalog, smtp):
-    from metrics.mailer import ATTACH_LIMIT
+    from metrics.notify.mailer import ATTACH_LIMIT
 
     member(store, catalog, events="pack")
     small = b"%PDF-1.7\n" + b"0" * 1000
@@ -349,7 +351,7 @@ def test_ntf018_pack_attached_or_linked_when_over_10_mb(store, catalog, smtp):
 
 
 def test_ntf019_scheduler_runs_notify_every_minute_under_the_lease(store, catalog, smtp, tmp_path):
-    from metrics.scheduler import JobScheduler
+    from metrics.jobs.scheduler import JobScheduler
 
     member(store, catalog)
     ingest(store, catalog, ota_csv("2024-01"), "a.csv")

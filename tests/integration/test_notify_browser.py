@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from metrics import notify
+from metrics.notify import events as notify
 from tests.conftest import require_browser
 from tests.integration.conftest import add_user, browser_sign_in
 from tests.integration.test_tools_browser import click, grid_text, wait_until

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.cli import main
+from metrics.cli.commands import main
 from tests.integration.notify_servers import SmtpServer
 
 OTA = "month,csp_region,attempted,succeeded\n2024-01,North,100,90\n2024-01,Central,100,99\n2024-01,South,10,10\n"

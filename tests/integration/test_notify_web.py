@@ -6,9 +6,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from metrics import accounts, notify
-from metrics.ingest import ingest
-from metrics.mailer import deliver_due
+from metrics.accounts import users as accounts
+from metrics.notify import events as notify
+from metrics.ingest.write import ingest
+from metrics.notify.mailer import deliver_due
 from metrics.settings import load_settings
 from tests.integration.conftest import TEST_SECRET
 from tests.integration.notify_servers import SmtpServer

@@ -8,9 +8,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from metrics import overrides, schema
-from metrics.ingest import ingest
-from metrics.pack import meeting_content, pack_html
+from metrics.records import overrides
+from metrics.store import schema
+from metrics.ingest.write import ingest
+from metrics.meeting.content import meeting_content, pack_html
 from tests.integration.test_actions_log import fire, render, said, token_for
 
 OTA = ("month,csp_region,attempted,succeeded\n"

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from metrics import actions, overrides
+from metrics.records import actions, overrides
 from metrics.catalog import load_catalog
-from metrics.cli import main
-from metrics.ingest import ingest
+from metrics.cli.commands import main
+from metrics.ingest.write import ingest
 from metrics.months import parse_as_of
-from metrics.pack import meeting_content, pack_html
-from metrics.store import Store, utcnow
+from metrics.meeting.content import meeting_content, pack_html
+from metrics.store.engine import Store, utcnow
 from tests.conftest import require_browser
 
 CLASSIFICATION = "WHITE — may be shared publicly"
@@ -135,7 +135,7 @@ def test_pck005_the_charts_are_inline_svg_and_user_text_is_escaped(pack):
 
 
 def test_pck006_the_route_follows_the_read_rules_and_serves_from_its_cache(make_app, monkeypatch):
-    from dashboard import pack_route
+    from dashboard.web import pack_route
 
     built = []
 

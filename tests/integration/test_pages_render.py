@@ -11,8 +11,8 @@ from dash._utils import to_json
 
 from tests.integration.dash_calls import registered_pages
 
-from metrics.ingest import ingest
-from metrics.store import utcnow
+from metrics.ingest.write import ingest
+from metrics.store.engine import utcnow
 
 STATES = [{}, {"month": "2020-01"}, {"month": "2020-01", "region": "North"},
           {"region": "Central & South", "generation": "SMETS1"}, {"region": "South"},

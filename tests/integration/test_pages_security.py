@@ -5,7 +5,7 @@ import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from metrics.ingest import ingest
+from metrics.ingest.write import ingest
 from tests.conftest import require_browser
 from tests.integration.test_pages import open_page, wait_idle
 

@@ -26,8 +26,8 @@ import dash
 import pytest
 import requests
 
-from metrics import accounts
-from metrics.bootstrap import load_demo
+from metrics.accounts import users as accounts
+from metrics.demo.bootstrap import load_demo
 from tests.integration.conftest import PASSWORD, TEST_SECRET
 from tests.integration.dash_calls import registered_pages
 from tests.integration.test_roles import SAMPLE_ARGS, render_page

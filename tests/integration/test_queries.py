@@ -1,10 +1,10 @@
 """Read-side helpers: months with figures, completeness with late flags, the data version."""
 from sqlalchemy import insert
 
-from metrics import schema
-from metrics.ingest import ingest
-from metrics.queries import completeness, data_version, months_with_figures
-from metrics.store import utcnow
+from metrics.store import schema
+from metrics.ingest.write import ingest
+from metrics.read.queries import completeness, data_version, months_with_figures
+from metrics.store.engine import utcnow
 
 
 def test_qry001_months_with_figures_and_as_of(store, catalog):

@@ -1,4 +1,4 @@
-"""Revisions of a month and an administrator's rollback (metrics.revisions), on both databases."""
+"""Revisions of a month and an administrator's rollback (metrics.ingest.revisions), on both databases."""
 from __future__ import annotations
 
 import json
@@ -6,10 +6,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from metrics import revisions, schema
-from metrics.export import logical_dump
-from metrics.ingest import ingest
-from metrics.store import utcnow
+from metrics.ingest import revisions
+from metrics.store import schema
+from metrics.read.export import logical_dump
+from metrics.ingest.write import ingest
+from metrics.store.engine import utcnow
 
 FIRST = b"month,csp_region,attempted,succeeded\n2020-01,North,100,87\n2020-01,South,50,49\n"
 SECOND = b"month,csp_region,attempted,succeeded\n2020-01,North,100,90\n2020-01,South,50,49\n"

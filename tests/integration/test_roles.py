@@ -8,9 +8,9 @@ import re
 import dash
 import pytest
 
-from dashboard.login import PUBLIC_PATHS, PUBLIC_PREFIXES
-from metrics.export import logical_dump
-from metrics.store import Store
+from dashboard.web.login import PUBLIC_PATHS, PUBLIC_PREFIXES
+from metrics.read.export import logical_dump
+from metrics.store.engine import Store
 from tests.integration.conftest import csrf_headers, signed_in_client
 from tests.integration.dash_calls import body, callbacks, collect, database_dump
 
@@ -149,7 +149,7 @@ def test_sec013_every_callback_for_every_role(world, watched_writes):
             if role == "anonymous":
                 assert response.status_code == 401, where
             elif needs and RANK[role] < RANK[needs]:
-                # refused: HTTP 403 (dashboard.auth.callback_requires), or an answer saying why
+                # refused: HTTP 403 (dashboard.web.auth.callback_requires), or an answer saying why
                 assert response.status_code in (403, 200, 204) and len(entered) == writes, where
             else:
                 assert response.status_code != 401, where

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from metrics import schema
-from metrics.scheduler import JOBS, JobScheduler, Lease, start_embedded
+from metrics.store import schema
+from metrics.jobs.scheduler import JOBS, JobScheduler, Lease, start_embedded
 from metrics.settings import load_settings
-from metrics.store import utcnow
+from metrics.store.engine import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,8 @@ import pytest
 from openpyxl import load_workbook
 
 from dashboard.components.grid import csv_text
-from metrics.export import export_workbook
-from metrics.ingest import ingest
+from metrics.read.export import export_workbook
+from metrics.ingest.write import ingest
 from tests.integration.conftest import signed_in_client
 
 PATHS = ("/", "/login", "/api/v1/health", "/api/v1/openapi.json", "/assets/app.css", "/_dash-layout",

@@ -1,4 +1,4 @@
-"""Server-side sessions (SPEC §6): in the domain (metrics.sessions) and over HTTP, on both databases.
+"""Server-side sessions (SPEC §6): in the domain (metrics.accounts.sessions) and over HTTP, on both databases.
 
 A copy of the session cookie taken before sign-out reads nothing afterwards: no page, no Dash
 callback (an administrator's included), no API call. Sessions end when idle, at their absolute
@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import create_app
-from metrics import accounts, admin, schema, sessions
-from metrics.store import Store
+from metrics.accounts import users as accounts, sessions
+from metrics.records import thresholds as admin
+from metrics.store import schema
+from metrics.store.engine import Store
 from tests.integration.conftest import (PASSWORD, TEST_SECRET, Clock, add_user, csrf_headers, csrf_token,
                                         sign_in, signed_in_client)
 

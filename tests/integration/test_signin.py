@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import create_app
-from dashboard.security import secret_key
-from metrics import schema
+from dashboard.web.security import secret_key
+from metrics.store import schema
 from tests.integration.conftest import PASSWORD, TEST_SECRET, Clock, add_user, csrf_token, sign_in
 
 
@@ -141,7 +141,7 @@ def test_acc016_an_idle_session_ends(app):
 def test_acc017_a_disabled_user_is_out_at_once(app):
     client = app.server.test_client()
     assert sign_in(client, "alice").status_code == 302
-    from metrics import accounts
+    from metrics.accounts import users as accounts
     with app.server.extensions["opsg"].store.write() as conn:
         accounts.set_disabled(conn, "alice", True, actor="admin")
     assert client.get("/").status_code == 302

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import insert, select
 
 from dashboard import create_app
-from metrics import accounts, schema
-from metrics.cli import main
-from metrics.store import Store, utcnow
+from metrics.accounts import users as accounts
+from metrics.store import schema
+from metrics.cli.commands import main
+from metrics.store.engine import Store, utcnow
 from tests.integration.conftest import PASSWORD, TEST_SECRET, Clock
 
 T0 = datetime(2026, 1, 5, 9, 0, 0)
@@ -222,8 +223,8 @@ def test_tok020_cli_token_tokens_revoke_tokens(tmp_path, monkeypatch, capsys):
 def test_tok021_cli_set_password_ends_sessions(tmp_path, monkeypatch, capsys):
     import io
 
-    from metrics import sessions
-    from metrics.bootstrap import open_store
+    from metrics.accounts import sessions
+    from metrics.demo.bootstrap import open_store
     from metrics.settings import load_settings
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")

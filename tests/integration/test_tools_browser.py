@@ -8,8 +8,8 @@ import pytest
 from selenium.common.exceptions import ElementClickInterceptedException, NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from metrics.export import logical_dump
-from metrics.ingest import ingest
+from metrics.read.export import logical_dump
+from metrics.ingest.write import ingest
 from tests.badfiles import xlsx_bytes
 from tests.conftest import require_browser
 from tests.integration.conftest import add_user, browser_sign_in

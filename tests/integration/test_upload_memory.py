@@ -29,8 +29,8 @@ MB = 1_000_000
 MEASURE = r"""
 import json, os, resource, sys
 from metrics.catalog import load_catalog
-from metrics.ingest import ingest
-from metrics.store import Store
+from metrics.ingest.write import ingest
+from metrics.store.engine import Store
 from tests.badfiles import xlsx_bytes
 
 path, name, budget, db = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]

@@ -13,13 +13,15 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import create_app
-from metrics import accounts, schema
-from metrics.cli import main
-from metrics.demo import demo_tables
-from metrics.export import logical_dump
-from metrics.ingest import IngestReport, SliceChange, categorised, encoding_problem, ingest, write_slices
-from metrics.parsing import parse_upload
-from metrics.store import utcnow
+from metrics.accounts import users as accounts
+from metrics.store import schema
+from metrics.cli.commands import main
+from metrics.demo.tables import demo_tables
+from metrics.read.export import logical_dump
+from metrics.ingest.write import (IngestReport, SliceChange, categorised, encoding_problem, ingest,
+    write_slices)
+from metrics.upload.validate import parse_upload
+from metrics.store.engine import utcnow
 from tests.badfiles import dangling_shared_string_xlsx, truncated_sheet_xlsx, xlsx_bytes
 from tests.integration.conftest import TEST_SECRET, signed_in_client
 from tests.integration.test_uploads import UploadPage

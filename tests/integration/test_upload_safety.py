@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from metrics.ingest import ingest
-from metrics.store import Store
-from metrics.summary import month_summary
-from metrics.templates import template_csv, template_xlsx
+from metrics.ingest.write import ingest
+from metrics.store.engine import Store
+from metrics.read.summary import month_summary
+from metrics.upload.templates import template_csv, template_xlsx
 from tests.integration.conftest import signed_in_client
 from tests.integration.dash_calls import database_dump
 from tests.integration.test_uploads import UploadPage

@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from dashboard import create_app
-from metrics import accounts, schema
-from metrics.export import logical_dump
-from metrics.ingest import ingest
-from metrics.parsing import parse_upload
+from metrics.accounts import users as accounts
+from metrics.store import schema
+from metrics.read.export import logical_dump
+from metrics.ingest.write import ingest
+from metrics.upload.validate import parse_upload
 from tests.badfiles import bad_files
 from tests.integration.conftest import TEST_SECRET, csrf_headers, signed_in_client
 from tests.integration.dash_calls import callbacks, database_dump

@@ -8,8 +8,8 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from metrics import actions
-from metrics.actions import ActionError, clean_fields, is_overdue, normalise_ref, parse_actions
+from metrics.records import actions
+from metrics.records.actions import ActionError, clean_fields, is_overdue, normalise_ref, parse_actions
 
 HEADER = "Action ID,Action,Owner,Date Raised,Last Target Date,Revised Target Date,Status,Metrics\n"
 
@@ -153,7 +153,7 @@ def test_act009_the_seed_is_the_minutes_action_list():
 def test_act_judgement_day_is_the_moment_viewed():
     from datetime import date, datetime
 
-    from metrics.actions import judgement_day
+    from metrics.records.actions import judgement_day
 
     today = date(2026, 12, 1)
     assert judgement_day("2020-01", None, today) == date(2020, 2, 29)  # the meeting: end of Feb

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from metrics.catalog import load_catalog
-from metrics.demo import DEMO_LABEL, MONTHS, demo_files, demo_tables
+from metrics.demo.tables import DEMO_LABEL, MONTHS, demo_files, demo_tables
 
 TEXT_TYPES = {"month", "date", "dimension", "text"}
 

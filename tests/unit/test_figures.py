@@ -12,10 +12,10 @@ from sqlalchemy import insert
 
 from dashboard import figures, theme
 from dashboard.components.grid import csv_text, safe_cell
-from metrics import schema
-from metrics.ingest import ingest
+from metrics.store import schema
+from metrics.ingest.write import ingest
 from metrics.months import month_range
-from metrics.queries import judge_frame, metric_frame, thresholds_for
+from metrics.read.queries import judge_frame, metric_frame, thresholds_for
 
 MONTHS = month_range("2019-01", "2019-12")
 

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from metrics.catalog import DEFAULT_CATALOG_PATH, CatalogError, Goal, parse_catalog
-from metrics.goals import MET, MISSED, NO_FIGURE, OFF_TRACK, ON_TRACK, assess, goals_for, trajectory
+from metrics.read.goals import MET, MISSED, NO_FIGURE, OFF_TRACK, ON_TRACK, assess, goals_for, trajectory
 
 CSP_N = Goal("ota_success_rate", 99.0, "2020-01", "2020-03", "CSP N to reach Green", "csp_region", "North")
 

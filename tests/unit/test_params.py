@@ -148,7 +148,7 @@ def test_prm008_query_of_any_mapping_parses_or_names_a_parameter(args):
 
 
 def test_prm009_the_openapi_document_states_the_ranges_and_the_400s():
-    from dashboard.openapi import openapi_document
+    from dashboard.web.openapi import openapi_document
 
     doc = openapi_document(load_catalog())
     listing = doc["paths"]["/api/v1/uploads"]["get"]

@@ -4,7 +4,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from metrics.parsing import parse_upload
+from metrics.upload.validate import parse_upload
 from tests.badfiles import bad_files, csv_bytes, xlsx_bytes
 
 

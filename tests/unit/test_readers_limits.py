@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from metrics import readers
-from metrics.parsing import parse_upload
-from metrics.readers import LIMITS, Limits
+from metrics.upload import readers
+from metrics.upload.validate import parse_upload
+from metrics.upload.readers import LIMITS, Limits
 from tests.badfiles import (GOOD_INCIDENTS, SHEET, csv_bytes, dangling_shared_string_xlsx,
                             replace_member, sheet_xml, truncated_sheet_xlsx, xlsx_bytes)
 

@@ -5,8 +5,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from metrics.parsing import parse_upload
-from metrics.templates import EXAMPLES_SHEET, example_rows, template_csv, template_xlsx
+from metrics.upload.validate import parse_upload
+from metrics.upload.templates import EXAMPLES_SHEET, example_rows, template_csv, template_xlsx
 
 
 def filled_in(data: bytes) -> bytes:

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from metrics.catalog import load_catalog
 from metrics.errors import UploadError
-from metrics.ingest import ingest
-from metrics.parsing import parse_upload
-from metrics.store import Store
+from metrics.ingest.write import ingest
+from metrics.upload.validate import parse_upload
+from metrics.store.engine import Store
 from tests.badfiles import SHEET, dangling_shared_string_xlsx, replace_member, xlsx_bytes
 
 CATALOG = load_catalog()

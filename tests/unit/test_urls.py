@@ -1,7 +1,7 @@
 """View state in the URL: parsing, cleaning and building query strings."""
 from __future__ import annotations
 
-from dashboard.urls import ViewState, href, parse_search, parse_state, to_search
+from dashboard.state.urls import ViewState, href, parse_search, parse_state, to_search
 
 REGIONS = {"north": "North", "csp n": "North", "central & south": "Central & South",
            "csp c&s": "Central & South", "south": "South"}

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from metrics.errors import ErrorLog, UploadError, did_you_mean
-from metrics.values import (canonical_value, cell_text, map_column, number_column, parse_date,
-                            parse_month, parse_number)
+from metrics.upload.cells import (canonical_value, cell_text, map_column, number_column, parse_date,
+    parse_month, parse_number)
 
 
 @pytest.mark.parametrize("text", [

@@ -1,0 +1,1 @@
+"""Per-request view state: URL parameters, the resolved view, the page cache."""

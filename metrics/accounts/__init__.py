@@ -1,0 +1,1 @@
+"""People and access: users, sessions and API tokens, sign-in throttling."""

@@ -1,0 +1,1 @@
+"""The demo: synthetic tables and first-start loading."""

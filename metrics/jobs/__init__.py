@@ -1,0 +1,1 @@
+"""Scheduled work: the jobs (inbox, late submissions, nightly backup) and the scheduler."""

@@ -1,0 +1,1 @@
+"""What the meeting slides and the printed pack say."""

@@ -1,0 +1,1 @@
+"""Notifications: events and subscriptions, the outbox delivered by mail and webhooks."""

@@ -1,0 +1,1 @@
+"""Reading the store: queries, month summaries, narrative sentences, goals, export."""

@@ -1,0 +1,1 @@
+"""What the committee records: actions, RAG overrides, thresholds (admin edits)."""

@@ -1,0 +1,1 @@
+"""The database: engine and write lock, schema, stored payloads, backup and restore, migrations/."""

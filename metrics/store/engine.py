@@ -1,0 +1,106 @@
+"""Database engine, migrations and the write lock, for SQLite (default) and PostgreSQL."""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect
+from sqlalchemy.engine import make_url
+
+from metrics.store import schema
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+WRITE_LOCK_KEY = 50_750_301  # any constant shared by every writer (PostgreSQL advisory lock)
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp, the form stored in every DateTime column."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with SQLite made safe for concurrent use (WAL, busy timeout, explicit BEGIN)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, future=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (pysqlite's is broken)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+    return engine
+
+
+class Store:
+    """The database: one engine, migrations, and transactions for readers and writers."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.dialect = self.engine.dialect.name
+
+    def migrate(self, revision: str = "heads") -> None:
+        """Bring the schema up to ``revision`` with Alembic (default: every head, so independent
+        feature migrations need no merge revision)."""
+        from alembic import command
+
+        command.upgrade(self.alembic_config(), revision)
+
+    def downgrade(self, revision: str) -> None:
+        from alembic import command
+
+        command.downgrade(self.alembic_config(), revision)
+
+    def alembic_config(self):
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    def table_names(self) -> list[str]:
+        return sorted(inspect(self.engine).get_table_names())
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction holding the database-wide write lock, so writers queue, never interleave."""
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+                yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def audit(conn: Connection, actor: str, action: str, subject: str = "", **detail) -> None:
+    """Append an audit event inside the caller's transaction (so it commits with the change)."""
+    conn.execute(insert(schema.audit_events).values(
+        at=utcnow(), actor=actor, action=action, subject=subject,
+        detail=json.dumps(detail, default=str, sort_keys=True)))
