@@ -11,7 +11,8 @@ from dash import html
 from metrics.months import month_label
 from metrics.read.summary import summary_entry
 
-from .. import figures, theme
+from report import figures
+from dashboard import theme
 from ..context import get_context
 from .cards import chart_card, metric_tile
 from dashboard.state.view import judged, limits, provisional, values

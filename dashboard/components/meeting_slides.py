@@ -13,7 +13,7 @@ from metrics.months import month_label
 from metrics.read.narrative import format_value
 from metrics.meeting.content import short_label, stamp_text
 
-from .meeting_charts import slide_figure
+from report.meeting_charts import slide_figure
 from .rag import override_mark, rag_badge
 
 SLIDE_ACTIONS = 12    # rows on the actions slide; the rest are counted

@@ -9,7 +9,8 @@ from dash import html
 from metrics.months import month_label
 from metrics.read.queries import metric_frame
 
-from dashboard import figures, theme
+from report import figures
+from dashboard import theme
 from dashboard.components import chart_card, empty_state, number_column, page_header, text_column, tiles_row
 from dashboard.state.cache import cached_layout
 from dashboard.state.view import judged, notes, resolve_view

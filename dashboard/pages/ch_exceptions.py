@@ -5,7 +5,8 @@ import dash
 
 from metrics.months import month_label
 
-from dashboard import figures, theme
+from report import figures
+from dashboard import theme
 from dashboard.components import chart_card, empty_state, number_column, page_header, text_column, tiles_row
 from dashboard.state.cache import cached_layout
 from dashboard.state.view import judged, notes, resolve_view

@@ -3,51 +3,23 @@
 ``/meeting/pack.pdf?month=YYYY-MM&as_of=…`` follows the read rules of every other read route
 (signed in, or PUBLIC_READ). A pack is a pure function of its month, as-at moment and the data in
 force, so it is built once per (month, as_of, data and record versions) and served from memory
-after that; one pack is printed at a time.
+after that. Building and printing it is report/pack.py's.
 """
 from __future__ import annotations
 
 import subprocess
-import threading
-import time
-from datetime import datetime
 from urllib.parse import quote, urlencode
 
 from flask import Response, redirect, request
 
-from metrics.demo.bootstrap import is_demo
-from metrics.demo.tables import DEMO_LABEL
-from metrics.meeting.content import meeting_content, pack_html, print_pdf
 from metrics.read.queries import latest_month
-from metrics.store.engine import Store, utcnow
+from metrics.store.engine import utcnow
+from report.pack import build_pack
 
 from dashboard.web.auth import can_read
 from dashboard.state.cache import remember, version_of
 from dashboard.context import get_context
 from dashboard.web.query import parsed
-
-_printing = threading.Lock()
-
-
-def build_pack(store: Store, catalog, settings: dict, month: str, as_of: datetime | None = None
-               ) -> tuple[bytes, dict]:
-    """(PDF bytes, facts: pages, seconds) for a month's pack; used by the route and the CLI."""
-    from dashboard.components.meeting_charts import charts_svg
-
-    started = time.perf_counter()
-    with store.read() as conn:
-        content = meeting_content(conn, catalog, month, as_of=as_of)
-    wanted = []
-    for item in content["items"]:
-        for chart in item.get("charts", ()):
-            wanted.append((chart["key"], chart, min(len(item["charts"]), 3)))
-    svgs = charts_svg(wanted)
-    document = pack_html(content, svgs, classification=str(settings.get("CLASSIFICATION") or ""),
-                         demo=DEMO_LABEL if is_demo(store) else None)
-    with _printing:
-        pdf = print_pdf(document)
-    return pdf, {"pages": len(content["items"]) + 1, "charts": len(wanted),
-                 "seconds": round(time.perf_counter() - started, 2), "html": document}
 
 
 def _search(**params) -> str:

@@ -216,7 +216,7 @@ def cmd_pack(args) -> int:
         print("no figures have been uploaded yet", file=sys.stderr)
         return EXIT_REJECTED
     # The pack's charts are the meeting slides' figures, drawn by the dashboard's builders.
-    from dashboard.web.pack_route import build_pack
+    from report.pack import build_pack
 
     pdf, facts = build_pack(store, catalog, settings, month, as_of)
     out = Path(args.output or f"opsg-meeting-pack-{month}.pdf")

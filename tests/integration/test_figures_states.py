@@ -142,7 +142,8 @@ def test_fig003_zero_reaches_regions_pages_meeting_and_narrative(store, catalog)
 # ---------------------------------------------------------------- 3. missing figures are news
 def test_fig004_missing_datasets_need_attention_and_no_data_is_not_green(store, catalog):
     from dashboard.components.meeting_slides import overview_body
-    from metrics.meeting.content import meeting_content, pack_html
+    from metrics.meeting.content import meeting_content
+    from report.pack import pack_html
 
     accepted(store, catalog, JAN_ONLY_MINOR)
     accepted(store, catalog, b"month,csp_region,attempted,succeeded\n2022-01,North,100,99\n", "ota.csv")

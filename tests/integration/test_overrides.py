@@ -11,7 +11,8 @@ from sqlalchemy import select
 from metrics.records import overrides
 from metrics.store import schema
 from metrics.ingest.write import ingest
-from metrics.meeting.content import meeting_content, pack_html
+from metrics.meeting.content import meeting_content
+from report.pack import pack_html
 from tests.integration.test_actions_log import fire, render, said, token_for
 
 OTA = ("month,csp_region,attempted,succeeded\n"

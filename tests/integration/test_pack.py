@@ -20,7 +20,8 @@ from metrics.catalog import load_catalog
 from metrics.cli.commands import main
 from metrics.ingest.write import ingest
 from metrics.months import parse_as_of
-from metrics.meeting.content import meeting_content, pack_html
+from metrics.meeting.content import meeting_content
+from report.pack import pack_html
 from metrics.store.engine import Store, utcnow
 from tests.conftest import require_browser
 
@@ -130,7 +131,7 @@ def test_pck005_the_charts_are_inline_svg_and_user_text_is_escaped(pack):
     store.dispose()
     paper = pack_html(content, {}, classification="<i>WHITE</i>")
     assert "<script>alert" not in paper and "<img src=x" not in paper and "<b>DCC</b>" not in paper
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;img" in paper
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;img" in paper  # Jinja2's escaping
     assert "&lt;i&gt;WHITE&lt;/i&gt;" in paper
 
 

@@ -10,7 +10,8 @@ import orjson
 import pandas as pd
 from sqlalchemy import insert
 
-from dashboard import figures, theme
+from report import figures
+from dashboard import theme
 from dashboard.components.grid import csv_text, safe_cell
 from metrics.store import schema
 from metrics.ingest.write import ingest

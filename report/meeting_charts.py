@@ -19,10 +19,10 @@ from pathlib import Path
 import plotly
 
 from metrics.read.goals import GOOD_STATES
-from metrics.meeting.content import CHROME_FLAGS, chromium_path
+from report.chromium import CHROME_FLAGS, chromium_path
 from metrics.rag import GREEN, RED
 
-from .. import figures, theme
+from report import figures, palette
 
 SLIDE = {"font": 17, "small": 16, "height": 430, "width": 1100}
 PRINT = {"font": 13, "small": 12, "height": 330, "width": 980}
@@ -50,7 +50,7 @@ def _series(chart: dict) -> list[dict]:
     kind = "bar" if single and chart["unit"] == "count" else "line"
     out = []
     for i, s in enumerate(chart["series"]):
-        colour = theme.colour_for(s["value"], theme.REGION_COLOURS, i)
+        colour = palette.colour_for(s["value"], palette.REGION_COLOURS, i)
         out.append({"name": s["name"], "short": s["short"], "colour": colour, "kind": kind,
                     "months": chart["months"], "values": s["values"], "provisional": s["provisional"],
                     "label_last": kind != "bar"})  # a bar's own label sits on top of it
@@ -89,7 +89,7 @@ def _point_labels(chart: dict, series: dict, size: int, columns: int) -> dict | 
         return None
     return {"type": "scatter", "mode": "text", "x": xs, "y": ys, "text": texts,
             "textposition": places, "cliponaxis": False, "showlegend": False,
-            "hoverinfo": "skip", "textfont": {"size": size - 2, "color": theme.INK}}
+            "hoverinfo": "skip", "textfont": {"size": size - 2, "color": palette.INK}}
 
 
 def _goal_traces(chart: dict) -> list[dict]:
@@ -100,7 +100,7 @@ def _goal_traces(chart: dict) -> list[dict]:
         if not g["trajectory"]:
             continue
         first, last = g["trajectory"][0], g["trajectory"][-1]
-        verdict = {True: theme.RAG_COLOURS[GREEN], False: theme.RAG_COLOURS[RED]}[g["state"] in GOOD_STATES]
+        verdict = {True: palette.RAG_COLOURS[GREEN], False: palette.RAG_COLOURS[RED]}[g["state"] in GOOD_STATES]
         traces.append({"type": "scatter", "mode": "lines+markers", "name": f"Goal: {g['goal_text']}",
                        "x": [figures.mid(first[0]), figures.mid(last[0])], "y": [first[1], last[1]],
                        "line": {"color": GOAL_COLOUR, "width": 2.5, "dash": "longdash"},

@@ -14,7 +14,7 @@ from datetime import date
 from metrics.months import add_months
 from metrics.rag import AMBER, GREEN, RED
 
-from . import theme
+from report import palette
 
 LEVEL_PX = 24          # height of one row of annotation labels
 CHAR_PX = 8.2          # average glyph width at 14px, to keep labels from overlapping
@@ -74,7 +74,7 @@ def band_shapes(runs, higher_is_better: bool, lo: float, hi: float) -> list[dict
             if y1 > y0:
                 shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": start(first),
                                "x1": start(after), "y0": y0, "y1": y1, "layer": "below",
-                               "line": {"width": 0}, "fillcolor": theme.BAND_FILLS[rag]})
+                               "line": {"width": 0}, "fillcolor": palette.BAND_FILLS[rag]})
     return shapes
 
 
@@ -84,8 +84,8 @@ def threshold_traces(runs, unit: str, decimals: int) -> list[dict]:
         return []
     x = [start(r[0]) for r in runs] + [start(runs[-1][1])]
     traces = []
-    for index, (label, colour, dash) in enumerate((("Target", theme.TARGET_COLOUR, "dash"),
-                                                    ("Minimum", theme.MINIMUM_COLOUR, "dot"))):
+    for index, (label, colour, dash) in enumerate((("Target", palette.TARGET_COLOUR, "dash"),
+                                                    ("Minimum", palette.MINIMUM_COLOUR, "dot"))):
         ys = [r[2 + index] for r in runs]
         last = fmt(ys[-1], unit, _limit_decimals(ys[-1], decimals))
         traces.append({"type": "scatter", "mode": "lines", "name": f"{label} ({last})",
@@ -145,12 +145,12 @@ def annotation_layer(notes: list[dict], months: list[str], width_px: int, plot_p
         y = 1 - (level * LEVEL_PX) / plot_px
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": note["date"],
                        "x1": note["date"], "y0": 0, "y1": y - 4 / plot_px, "layer": "above",
-                       "line": {"color": theme.ANNOTATION_COLOUR, "width": 1.5, "dash": "dot"}})
+                       "line": {"color": palette.ANNOTATION_COLOUR, "width": 1.5, "dash": "dot"}})
         out.append({"x": note["date"], "xref": "x", "y": y, "yref": "paper", "yanchor": "top",
                     "xanchor": "right" if right else "left", "xshift": -3 if right else 3,
                     "text": esc(note["title"]), "showarrow": False,
                     "hovertext": esc(note.get("detail") or note["title"]),
-                    "font": {"size": theme.SMALL_FONT, "color": theme.ANNOTATION_COLOUR},
+                    "font": {"size": palette.SMALL_FONT, "color": palette.ANNOTATION_COLOUR},
                     "bgcolor": "rgba(255,255,255,0.92)"})
     return shapes, out, strip
 
@@ -168,7 +168,7 @@ def end_labels(items: list[tuple[str, float, str, str]], lo: float, hi: float, p
         text = f"{esc(name)} {fmt(y, unit, decimals)}" if name else fmt(y, unit, decimals)
         out.append({"x": x, "y": y, "xref": "x", "yref": "y", "xanchor": "left", "xshift": 10,
                     "yshift": shift, "text": f"<b>{text}</b>", "showarrow": False,
-                    "font": {"size": theme.SMALL_FONT, "color": colour}})
+                    "font": {"size": palette.SMALL_FONT, "color": colour}})
     return out
 
 
@@ -182,7 +182,7 @@ def _series_traces(s: dict, unit: str, decimals: int, stacked: bool) -> list[dic
         return [{"type": "bar", "name": esc(s["name"]), "x": x, "y": y, "hovertemplate": hover,
                  "marker": {"color": s["colour"], "line": {"width": 0},
                             "pattern": {"shape": ["/" if p else "" for p in prov], "fillmode": "overlay",
-                                        "fgcolor": theme.INK, "fgopacity": 0.6, "solidity": 0.3}},
+                                        "fgcolor": palette.INK, "fgopacity": 0.6, "solidity": 0.3}},
                  "width": 24 * 86_400_000 if not stacked else None}]
     line = {"type": "scatter", "mode": "lines+markers", "name": esc(s["name"]), "x": x, "y": y,
             "line": {"color": s["colour"], "width": 3, "dash": s.get("dash", "solid")},
@@ -211,17 +211,17 @@ def _provisional_key(kind: str, first: str) -> dict:
     if kind == "bar":  # a zero-height bar, so the legend draws its hatched swatch
         return {"type": "bar", "x": [mid(first)], "y": [0], "name": "Provisional (hatched)",
                 "marker": {"color": "#d8dee4", "pattern": {"shape": "/", "fillmode": "overlay",
-                                                          "fgcolor": theme.INK, "solidity": 0.3}},
+                                                          "fgcolor": palette.INK, "solidity": 0.3}},
                 "hoverinfo": "skip"}
     return {"type": "scatter", "mode": "markers", "x": [None], "y": [None],
             "name": "Provisional (hollow, dotted)", "hoverinfo": "skip",
-            "marker": {"size": 10, "symbol": "circle-open", "color": theme.INK, "line": {"width": 2}}}
+            "marker": {"size": 10, "symbol": "circle-open", "color": palette.INK, "line": {"width": 2}}}
 
 
 def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: int,
                  higher_is_better: bool = True, limits: tuple[list, list] | None = None,
                  notes: list[dict] = (), stacked: bool = False, markers: list[dict] = (),
-                 height: int = theme.CHART_HEIGHT, width_hint: int = 1150, y_title: str = "") -> dict:
+                 height: int = palette.CHART_HEIGHT, width_hint: int = 1150, y_title: str = "") -> dict:
     """A monthly chart: lines or (stacked) bars, RAG bands from ``limits`` = (targets, minimums)."""
     runs = threshold_runs(months, *limits) if limits else []
     plot_px = height - 120
@@ -242,7 +242,7 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
     if stacked:
         last = max((i for i, v in enumerate(totals) if v is not None), default=None)
         if last is not None:
-            ends.append((mid(months[last]), totals[last], "", theme.INK))
+            ends.append((mid(months[last]), totals[last], "", palette.INK))
     else:
         for s in series:
             values = clean(s["values"], decimals)
@@ -253,7 +253,7 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
     d3, suffix = number_format(unit, decimals)
     label_chars = max((len(f"{n} {fmt(v, unit, decimals)}") for _, v, n, _ in ends), default=6)
     layout = {
-        "template": theme.TEMPLATE, "height": height, "barmode": "stack" if stacked else "group",
+        "template": palette.TEMPLATE, "height": height, "barmode": "stack" if stacked else "group",
         "margin": {"l": 16, "r": int(label_chars * CHAR_PX + 24), "t": 12, "b": 16},
         "xaxis": {"type": "date", "range": [start(months[0]), start(add_months(months[-1], 1))],
                   "tickformat": "%b %Y", "dtick": "M3", "ticklabelmode": "period"},
@@ -276,9 +276,9 @@ def _marker(m: dict, months: list[str]) -> dict:
     position = months.index(m["month"]) / max(len(months) - 1, 1) if m["month"] in months else 0.5
     anchor = "left" if position < 0.2 else "right" if position > 0.8 else "center"
     return {"x": mid(m["month"]), "y": m["value"], "xref": "x", "yref": "y", "text": f"<b>{esc(m['text'])}</b>",
-            "showarrow": True, "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": 2, "arrowcolor": theme.INK,
+            "showarrow": True, "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": 2, "arrowcolor": palette.INK,
             "ax": 0, "ay": -34, "xanchor": anchor, "yanchor": "bottom",
-            "font": {"size": theme.SMALL_FONT, "color": theme.INK}, "bgcolor": "rgba(255,255,255,0.9)"}
+            "font": {"size": palette.SMALL_FONT, "color": palette.INK}, "bgcolor": "rgba(255,255,255,0.9)"}
 
 
 def bar_figure(categories: list[str], values: list, *, unit: str, decimals: int, colour: str,
@@ -292,9 +292,9 @@ def bar_figure(categories: list[str], values: list, *, unit: str, decimals: int,
     return {"data": [{"type": "bar", "orientation": "h", "x": xs, "y": ys, "name": esc(name),
                       "marker": {"color": colour}, "text": [fmt(v, unit, decimals) for v in xs],
                       "textposition": "outside", "cliponaxis": False,
-                      "textfont": {"size": theme.SMALL_FONT, "color": theme.INK},
+                      "textfont": {"size": palette.SMALL_FONT, "color": palette.INK},
                       "hovertemplate": f"%{{y}}: %{{x:{d3}}}{suffix}<extra></extra>"}],
-            "layout": {"template": theme.TEMPLATE, "height": height, "hovermode": "closest",
+            "layout": {"template": palette.TEMPLATE, "height": height, "hovermode": "closest",
                        "margin": {"l": 16, "r": int(longest * CHAR_PX + 30), "t": 8, "b": 16},
                        "xaxis": {"showgrid": True, "ticksuffix": suffix, "rangemode": "tozero",
                                  "tickformat": ",~s" if max((v or 0 for v in xs), default=0) >= 100_000
@@ -314,11 +314,11 @@ def grouped_bar_figure(categories: list[str], groups: dict[str, tuple[list, str]
         data.append({"type": "bar", "orientation": "h", "name": esc(name), "x": xs, "y": ys,
                      "marker": {"color": colour}, "text": [fmt(v, unit, decimals) for v in xs],
                      "textposition": "outside", "cliponaxis": False,
-                     "textfont": {"size": theme.SMALL_FONT},
+                     "textfont": {"size": palette.SMALL_FONT},
                      "hovertemplate": f"%{{y}}: %{{x:{d3}}}{suffix}<extra>{esc(name)}</extra>"})
     height = max(300, len(categories) * (22 * len(groups) + 24) + 110)
     return {"data": data,
-            "layout": {"template": theme.TEMPLATE, "height": height, "barmode": "group",
+            "layout": {"template": palette.TEMPLATE, "height": height, "barmode": "group",
                        "hovermode": "closest", "margin": {"l": 16, "r": 90, "t": 8, "b": 16},
                        "xaxis": {"showgrid": True, "rangemode": "tozero", "ticksuffix": suffix},
                        "yaxis": {"type": "category", "automargin": True},
