@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .catalog import Catalog, Goal, Metric
 from .months import month_label, month_range
-from .narrative import format_value
+from .formatting import format_value
 from .rag import display_round
 
 ON_TRACK, OFF_TRACK, MET, MISSED, NO_FIGURE = "on_track", "off_track", "met", "missed", "no_figure"

@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from metrics.actions import dmy
 from metrics.months import month_label
-from metrics.narrative import format_value
+from metrics.formatting import format_value
 from metrics.pack import short_label, stamp_text
 
 from .meeting_charts import slide_figure
