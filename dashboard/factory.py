@@ -13,6 +13,7 @@ from dashboard.web import login, pack_route, query, request_log, security, unsub
 from dashboard.web.api import api
 from .context import AppContext, attach
 from dashboard.web.downloads import downloads
+from .pages import family as family_pages
 
 HERE = Path(__file__).resolve().parent
 
@@ -27,6 +28,7 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
         title="OPSG service metrics", suppress_callback_exceptions=True, serve_locally=True,
         update_title=None,
     )
+    family_pages.register(catalog)  # one page per catalog family
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
     app.server.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) * 4 // 3 + 1_000_000
     attach(app.server, AppContext(store, catalog, settings))

@@ -95,9 +95,10 @@ def view_bar(view, uses: tuple[str, ...] = ()) -> html.Div:
     if "region" in uses:
         dim = catalog.dimensions["csp_region"]
         extra = [v for v in dim.all_values if v not in dim.headline]
-        short = {"North": "CSP N", "Central & South": "CSP C&S"}
-        options = [("", "All")] + [(v, short.get(v, v)) for v in (*dim.headline, *extra)]
-        controls.append(_segmented("region", options, view.state.region, "CSP region"))
+        # Under its heading ("CSP region") an option needs no prefix: the short label, or the value.
+        options = [("", dim.short(None))] + [(v, dim.short_labels.get(v, v))
+                                             for v in (*dim.headline, *extra)]
+        controls.append(_segmented("region", options, view.state.region, dim.title))
     if "generation" in uses:
         gens = catalog.dimensions["smets_generation"].values
         controls.append(_segmented("generation", [("", "Both")] + [(g, g) for g in gens],

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .dimensions import Dimension, DimensionError, normalise_name, parse_dimension  # noqa: F401
+from .views import Family, ViewError, parse_family
+
 DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "catalog.toml"
 
 COLUMN_TYPES = {"month", "date", "count", "percent", "dimension", "text"}
@@ -21,42 +24,6 @@ MEASURE_SLOTS = ("m1", "m2", "m3", "m4")
 
 class CatalogError(ValueError):
     """The catalog file is malformed; the message names the entry."""
-
-
-def normalise_name(text: str) -> str:
-    """Lower-case, drop spaces, underscores and punctuation: 'CSP Region' -> 'cspregion'."""
-    return re.sub(r"[\W_]+", "", str(text).casefold())
-
-
-@dataclass(frozen=True)
-class Dimension:
-    name: str
-    title: str
-    kind: str = "enum"  # enum (fixed values) | hex | text
-    values: tuple[str, ...] = ()
-    rollups: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    headline: tuple[str, ...] = ()
-    aliases: dict[str, str] = field(default_factory=dict)  # normalised alias -> canonical value
-    rollup: bool = True  # pre-aggregated at ingest (False for high-cardinality dimensions)
-    default: str | None = None  # value used when an optional dimension column is absent/blank
-
-    def canonical(self, raw: str) -> str | None:
-        """The canonical value for a raw spreadsheet value, or None if it is not one."""
-        text = str(raw).strip()
-        if self.kind == "hex":
-            match = re.fullmatch(r"(?:0[xX])?([0-9A-Fa-f]{1,8})", text)
-            return match.group(1).upper() if match else None
-        if self.kind == "text":
-            return text or None
-        return self.aliases.get(normalise_name(text))
-
-    def members(self, value: str) -> tuple[str, ...]:
-        """The stored values a (possibly rolled-up) value stands for, itself included."""
-        return (value, *self.rollups.get(value, ()))
-
-    @property
-    def all_values(self) -> tuple[str, ...]:
-        return (*self.values, *self.rollups)
 
 
 @dataclass(frozen=True)
@@ -139,14 +106,6 @@ class Threshold:
 
 
 @dataclass(frozen=True)
-class Family:
-    id: str
-    title: str
-    path: str
-    metrics: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class AgendaItem:
     id: str
     title: str
@@ -207,32 +166,10 @@ def _month(entry: str, text, key: str = "effective_from") -> str:
 
 
 def _dimension(name: str, raw: dict) -> Dimension:
-    entry = f"dimensions.{name}"
-    kind = raw.get("kind", "enum")
-    if kind not in {"enum", "hex", "text"}:
-        raise CatalogError(f"catalog: {entry}: kind {kind!r} is not enum, hex or text")
-    values = tuple(str(v) for v in raw.get("values", ()))
-    rollups = {str(k): tuple(str(x) for x in v) for k, v in raw.get("rollups", {}).items()}
-    for rolled, parts in rollups.items():
-        for part in parts:
-            if part not in values:
-                raise CatalogError(f"catalog: {entry}: roll-up {rolled!r} names unknown value {part!r}")
-    aliases: dict[str, str] = {}
-    for value in (*values, *rollups):
-        aliases[normalise_name(value)] = value
-    for value, names in raw.get("aliases", {}).items():
-        if value not in values and value not in rollups:
-            raise CatalogError(f"catalog: {entry}: aliases given for unknown value {value!r}")
-        for alias in names:
-            aliases[normalise_name(alias)] = value
-    if kind == "enum" and not values:
-        raise CatalogError(f"catalog: {entry}: an enum dimension needs values")
-    headline = tuple(raw.get("headline", values))
-    return Dimension(
-        name=name, title=_require(entry, raw, "title", str), kind=kind, values=values,
-        rollups=rollups, headline=headline, aliases=aliases, rollup=bool(raw.get("rollup", True)),
-        default=raw.get("default"),
-    )
+    try:
+        return parse_dimension(name, raw)
+    except DimensionError as exc:
+        raise CatalogError(str(exc)) from None
 
 
 def _column(name: str, raw: dict) -> Column:
@@ -376,21 +313,21 @@ def parse_catalog(raw: dict) -> Catalog:
     dimensions = {n: _dimension(n, d) for n, d in raw.get("dimensions", {}).items()}
     columns = {n: _column(n, c) for n, c in raw.get("columns", {}).items()}
     datasets = {n: _dataset(n, d, columns, dimensions) for n, d in raw.get("datasets", {}).items()}
-    families = tuple(
-        Family(_require(f"families[{i}]", f, "id", str), f.get("title", f["id"]),
-               _require(f"families[{i}]", f, "path", str), tuple(f.get("metrics", ())))
-        for i, f in enumerate(raw.get("families", ()))
-    )
+    family_ids = {f.get("id") for f in raw.get("families", ())}
     metrics: dict[str, Metric] = {}
     for m in raw.get("metrics", ()):
-        metric = _metric(m, datasets, {f.id for f in families})
+        metric = _metric(m, datasets, family_ids)
         if metric.id in metrics:
             raise CatalogError(f"catalog: metrics[id={metric.id}]: defined twice")
         metrics[metric.id] = metric
-    for fam in families:
-        for mid in fam.metrics:
-            if mid not in metrics:
-                raise CatalogError(f"catalog: families[id={fam.id}]: unknown metric {mid!r}")
+    try:
+        families = tuple(parse_family(i, f, metrics, dimensions) for i, f in enumerate(raw.get("families", ())))
+    except ViewError as exc:
+        raise CatalogError(str(exc)) from None
+    for label, taken in (("id", [f.id for f in families]), ("path", [f.path for f in families])):
+        twice = next((t for t in taken if taken.count(t) > 1), None)
+        if twice is not None:
+            raise CatalogError(f"catalog: families: {label} {twice!r} is used twice")
     thresholds = tuple(_threshold(i, t, metrics, dimensions) for i, t in enumerate(raw.get("thresholds", ())))
     agenda = []
     for i, a in enumerate(raw.get("agenda", ())):

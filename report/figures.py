@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from datetime import date
 
+from metrics.formatting import format_threshold, format_value
 from metrics.months import add_months
 from metrics.rag import AMBER, GREEN, RED
 
@@ -37,10 +38,6 @@ def start(month: str) -> str:
 def number_format(unit: str, decimals: int) -> tuple[str, str]:
     """(d3 format, suffix) for hover text and labels."""
     return f",.{decimals}f", "%" if unit == "%" else ""
-
-
-def fmt(value, unit: str, decimals: int) -> str:
-    return "—" if value is None else f"{value:,.{decimals}f}{'%' if unit == '%' else ''}"
 
 
 def clean(values, decimals: int) -> list:
@@ -87,16 +84,12 @@ def threshold_traces(runs, unit: str, decimals: int) -> list[dict]:
     for index, (label, colour, dash) in enumerate((("Target", palette.TARGET_COLOUR, "dash"),
                                                     ("Minimum", palette.MINIMUM_COLOUR, "dot"))):
         ys = [r[2 + index] for r in runs]
-        last = fmt(ys[-1], unit, _limit_decimals(ys[-1], decimals))
+        last = format_threshold(ys[-1], unit, decimals)
         traces.append({"type": "scatter", "mode": "lines", "name": f"{label} ({last})",
                        "x": x, "y": ys + ys[-1:], "line": {"color": colour, "width": 2.5,
                                                            "dash": dash, "shape": "hv"},
                        "hoverinfo": "skip"})
     return traces
-
-
-def _limit_decimals(value: float, decimals: int) -> int:
-    return 0 if float(value).is_integer() else decimals
 
 
 def value_range(values: list, runs, unit: str, extra_top: float = 0.0) -> tuple[float, float]:
@@ -165,7 +158,7 @@ def end_labels(items: list[tuple[str, float, str, str]], lo: float, hi: float, p
         if placed and py < placed[-1] + LABEL_GAP_PX:
             shift = placed[-1] + LABEL_GAP_PX - py
         placed.append(py + shift)
-        text = f"{esc(name)} {fmt(y, unit, decimals)}" if name else fmt(y, unit, decimals)
+        text = f"{esc(name)} {format_value(y, unit, decimals)}" if name else format_value(y, unit, decimals)
         out.append({"x": x, "y": y, "xref": "x", "yref": "y", "xanchor": "left", "xshift": 10,
                     "yshift": shift, "text": f"<b>{text}</b>", "showarrow": False,
                     "font": {"size": palette.SMALL_FONT, "color": colour}})
@@ -251,7 +244,7 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
                 name = s.get("short", s["name"]) if len(series) > 1 else ""
                 ends.append((mid(s["months"][last]), values[last], name, s["colour"]))
     d3, suffix = number_format(unit, decimals)
-    label_chars = max((len(f"{n} {fmt(v, unit, decimals)}") for _, v, n, _ in ends), default=6)
+    label_chars = max((len(f"{n} {format_value(v, unit, decimals)}") for _, v, n, _ in ends), default=6)
     layout = {
         "template": palette.TEMPLATE, "height": height, "barmode": "stack" if stacked else "group",
         "margin": {"l": 16, "r": int(label_chars * CHAR_PX + 24), "t": 12, "b": 16},
@@ -288,9 +281,9 @@ def bar_figure(categories: list[str], values: list, *, unit: str, decimals: int,
     ys = [esc(c) for c in categories][::-1]
     xs = clean(values, decimals)[::-1]
     height = height or max(260, 44 * len(categories) + 80)
-    longest = max((len(fmt(v, unit, decimals)) for v in xs), default=4)
+    longest = max((len(format_value(v, unit, decimals)) for v in xs), default=4)
     return {"data": [{"type": "bar", "orientation": "h", "x": xs, "y": ys, "name": esc(name),
-                      "marker": {"color": colour}, "text": [fmt(v, unit, decimals) for v in xs],
+                      "marker": {"color": colour}, "text": [format_value(v, unit, decimals) for v in xs],
                       "textposition": "outside", "cliponaxis": False,
                       "textfont": {"size": palette.SMALL_FONT, "color": palette.INK},
                       "hovertemplate": f"%{{y}}: %{{x:{d3}}}{suffix}<extra></extra>"}],
@@ -312,7 +305,7 @@ def grouped_bar_figure(categories: list[str], groups: dict[str, tuple[list, str]
     for name, (values, colour) in reversed(groups.items()):  # first group drawn on top
         xs = clean(values, decimals)[::-1]
         data.append({"type": "bar", "orientation": "h", "name": esc(name), "x": xs, "y": ys,
-                     "marker": {"color": colour}, "text": [fmt(v, unit, decimals) for v in xs],
+                     "marker": {"color": colour}, "text": [format_value(v, unit, decimals) for v in xs],
                      "textposition": "outside", "cliponaxis": False,
                      "textfont": {"size": palette.SMALL_FONT},
                      "hovertemplate": f"%{{y}}: %{{x:{d3}}}{suffix}<extra>{esc(name)}</extra>"})

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import plotly
 
+from metrics.formatting import compact, format_value
 from metrics.read.goals import GOOD_STATES
 from report.chromium import CHROME_FLAGS, chromium_path
 from metrics.rag import GREEN, RED
@@ -28,21 +29,6 @@ SLIDE = {"font": 17, "small": 16, "height": 430, "width": 1100}
 PRINT = {"font": 13, "small": 12, "height": 330, "width": 980}
 PRINT_PX = {1: (1040, 300), 2: (515, 300), 3: (340, 300)}  # (width, height) by charts abreast
 GOAL_COLOUR = "#3d4451"
-
-
-def compact(value: float | None, unit: str, decimals: int, below: float = 10_000) -> str:
-    """A point label short enough to sit above every month: 6.11M, 28.2k, 87.07%, 15.
-    Counts from ``below`` on are shortened."""
-    if value is None:
-        return ""
-    if unit == "%":
-        return f"{value:.{decimals}f}%"
-    size = abs(value)
-    if size >= 1_000_000:
-        return f"{value / 1_000_000:.2f}M"
-    if size >= below:
-        return f"{value / 1_000:.1f}k"
-    return f"{value:,.{decimals}f}"
 
 
 def _series(chart: dict) -> list[dict]:
@@ -68,11 +54,11 @@ def _point_labels(chart: dict, series: dict, size: int, columns: int) -> dict | 
     if not present:
         return None
     last = max(i for i, v in enumerate(values) if v is not None)
-    longest = max(len(figures.fmt(v, unit, dec)) for v in present)
+    longest = max(len(format_value(v, unit, dec)) for v in present)
     below = 1_000 if columns > 1 else 10_000
 
     def label(v):
-        return figures.fmt(v, unit, dec) if columns == 1 and longest <= 7 else compact(v, unit, dec, below)
+        return format_value(v, unit, dec) if columns == 1 and longest <= 7 else compact(v, unit, dec, below)
     span = (max(present) - min(present)) or 1.0
     xs, ys, texts, places = [], [], [], []
     for i, (month, value) in enumerate(zip(chart["months"], values)):

@@ -31,6 +31,9 @@ REGION_COLOURS = {None: "#3d4451", "North": "#1f5fa8", "Central & South": "#8e3b
                   "Central": "#0f8b8d", "South": "#c2477d"}
 GENERATION_COLOURS = {"SMETS1": "#0f8b8d", "SMETS2": "#1f5fa8"}
 CATEGORY_COLOURS = {"1": "#3f007d", "2": "#6a51a3", "3": "#807dba", "4": "#a8a5d3", "5": "#cfcde6"}
+# Series colours by dimension value; a dimension not listed takes the palette in order.
+DIMENSION_COLOURS = {"csp_region": REGION_COLOURS, "smets_generation": GENERATION_COLOURS,
+                     "category": CATEGORY_COLOURS}
 PALETTE = ("#1f5fa8", "#8e3b9e", "#0f8b8d", "#c2477d", "#5c6bc0", "#7a5c3e", "#3d4451",
            "#4f9fd6", "#b07cc6", "#58b5a6")
 TARGET_COLOUR = RAG_COLOURS[GREEN]

@@ -19,7 +19,8 @@ from metrics.errors import UploadError
 from dashboard.web.auth import current_user
 from ..context import get_context
 from dashboard.state.urls import parse_search
-from .actions_views import message, overrides_list, table_area
+from .actions_views import overrides_list, table_area
+from .message import message
 
 LOCATION = "_pages_location"
 

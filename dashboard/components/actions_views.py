@@ -192,12 +192,6 @@ def import_panel() -> html.Section:
     ], className="panel", id="actions-import")
 
 
-def message(text, ok: bool) -> html.Div:
-    lines = text if isinstance(text, list) else [text]
-    return html.Div([html.Div(line) for line in lines],
-                    className=f"alert {'alert-success' if ok else 'alert-danger'} py-2 mt-2")
-
-
 # ----------------------------------------------------------------------- chair's overrides
 def overrides_list(items: list[dict], catalog) -> html.Div:
     if not items:
@@ -214,7 +208,8 @@ def overrides_list(items: list[dict], catalog) -> html.Div:
 
 
 def override_form(catalog, month: str | None) -> html.Section:
-    regions = catalog.dimensions["csp_region"].headline
+    region = catalog.dimensions["csp_region"]
+    regions = region.headline
     return html.Section([
         html.H2("Override a RAG", className="panel-title"),
         html.P("The chair's judgement for one cell, shown beside the computed RAG on the overview, "
@@ -225,8 +220,8 @@ def override_form(catalog, month: str | None) -> html.Section:
                "override-metric"),
         html.Div([
             _field("Region", dcc.Dropdown(id="override-region", value="", clearable=False,
-                                          options=[{"label": "All", "value": ""}] +
-                                          [{"label": f"CSP {r}", "value": r} for r in regions]),
+                                          options=[{"label": region.short(None), "value": ""}] +
+                                          [{"label": region.label(r), "value": r} for r in regions]),
                    "override-region"),
             _field("Month", dcc.Input(id="override-month", value=month or "", className="form-control",
                                       placeholder="2020-01"), "override-month",

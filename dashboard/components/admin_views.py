@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from metrics.catalog import Catalog
 from metrics.months import add_months, month_label, month_range
-from metrics.read.narrative import format_value
+from metrics.formatting import format_threshold
 
 from .tools import column, month_column, text_grid, wrap
 
@@ -18,11 +18,6 @@ AUDIT_GROUPS = [("", "Every event"), ("sign_", "Sign-ins and sign-outs"), ("uplo
                 ("rollback", "Rollbacks"), ("threshold_", "Threshold changes"), ("role_", "Role changes"),
                 ("user_", "Users added, disabled, enabled"), ("session_", "Sessions expired or ended"),
                 ("token_", "API tokens")]
-
-
-def message(text: str, ok: bool = True) -> html.Div:
-    return html.Div(text, className=f"alert {'alert-success' if ok else 'alert-danger'} py-2 mb-0",
-                    role="status" if ok else "alert")
 
 
 def users_grid(users: list[dict]) -> html.Div:
@@ -86,7 +81,7 @@ def field(label: str, control, field_id: str, hint: str | None = None) -> html.D
 
 
 def _limit(value: float, unit: str, decimals: int) -> str:
-    return format_value(value, unit, 0 if float(value).is_integer() else decimals)
+    return format_threshold(value, unit, decimals)
 
 
 def threshold_rows(rows: list[dict], catalog: Catalog) -> list[dict]:

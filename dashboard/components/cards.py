@@ -4,7 +4,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from metrics.months import month_label
-from metrics.read.narrative import format_value
+from metrics.formatting import format_value
 from metrics.read.queries import nearest_month
 
 from .grid import download_button, figures_table

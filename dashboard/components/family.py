@@ -23,16 +23,12 @@ def metric(metric_id: str):
     return get_context().catalog.metric(metric_id)
 
 
-def region_label(region: str | None) -> str:
-    return "All regions" if region is None else f"CSP {region}"
+def dimension(name: str = "csp_region"):
+    return get_context().catalog.dimensions[name]
 
 
-def short_region(region: str | None) -> str:
-    return {None: "All", "North": "CSP N", "Central & South": "CSP C&S"}.get(region, f"CSP {region}")
-
-
-def headline_regions() -> list[str]:
-    return list(get_context().catalog.dimensions["csp_region"].headline)
+def headline_values(name: str = "csp_region") -> list[str]:
+    return list(dimension(name).headline)
 
 
 def applicable(metric_id: str, filters: dict) -> dict:
@@ -48,14 +44,14 @@ def tile(conn, view, metric_id: str, filters: dict | None = None, frame=None, la
     dim = next(iter(filters)) if filters else None
     entry = summary_entry(m, dim, filters.get(dim) if dim else None, frame)
     entry["spark"] = entry["spark"][-12:]
-    suffix = " · ".join(v if k != "csp_region" else region_label(v) for k, v in filters.items())
+    suffix = " · ".join(dimension(k).label(v) for k, v in filters.items())
     slug = "-".join(str(v).lower().replace(" & ", "-").replace(" ", "-") for v in filters.values())
     return metric_tile(entry, label or (m.title + (f" · {suffix}" if suffix else "")),
                        tile_id=f"tile-{metric_id}" + (f"-{slug}" if slug else ""), spark=False)
 
 
-def series(name: str, frame, colour: str, short: str | None = None) -> dict:
-    return {"name": name, "short": short or name, "colour": colour, "frame": frame}
+def series(name: str, frame, colour: str, short: str | None = None, key=None) -> dict:
+    return {"name": name, "short": short or name, "colour": colour, "frame": frame, "key": key}
 
 
 def same_limits(frames) -> bool:
@@ -137,14 +133,15 @@ def trend_card(card_id: str, title: str, metric_id: str, items: list[dict], view
                       caption=caption, note=note)
 
 
-def comparison_cards(conn, view, card_id: str, title: str, metric_id: str, regions: list[str],
+def comparison_cards(conn, view, card_id: str, title: str, metric_id: str, regions: list[str | None],
                      *, extra: dict | None = None, kind: str = "line", notes=(), bands: bool = True,
-                     parts: tuple[str, str] | None = None, subtitle: str = ""):
-    """Regions compared: one chart if their thresholds agree, else one chart per region."""
+                     parts: tuple[str, str] | None = None, subtitle: str = "", by: str = "csp_region"):
+    """Values of ``by`` (regions) compared: one chart if their thresholds agree, else one each."""
     extra = applicable(metric_id, extra or {})
-    frames = {r: judged(conn, metric_id, view, filters={**({"csp_region": r} if r else {}), **extra})
+    dim, colours = dimension(by), theme.DIMENSION_COLOURS.get(by, {})
+    frames = {r: judged(conn, metric_id, view, filters={**({by: r} if r else {}), **extra})
               for r in regions}
-    items = [series(region_label(r), f, theme.colour_for(r, theme.REGION_COLOURS, i), short_region(r))
+    items = [series(dim.label(r), f, theme.colour_for(r, colours, i), dim.short(r), key=r)
              for i, (r, f) in enumerate(frames.items())]
     if len(items) == 1 or same_limits(frames.values()):
         first = next(iter(frames.values()))
@@ -165,4 +162,4 @@ def split(conn, view, metric_id: str, by: str, filters: dict, colours: dict, ord
     groups = {value: part.reset_index(drop=True) for value, part in frame.groupby(by, sort=False)}
     keys = [k for k in order if k in groups] if order else sorted(
         groups, key=lambda k: -(groups[k]["value"].fillna(0).sum()))
-    return [series(label(k), groups[k], theme.colour_for(k, colours, i)) for i, k in enumerate(keys)]
+    return [series(label(k), groups[k], theme.colour_for(k, colours, i), key=k) for i, k in enumerate(keys)]

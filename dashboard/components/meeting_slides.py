@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from metrics.records.actions import dmy
 from metrics.months import month_label
-from metrics.read.narrative import format_value
+from metrics.formatting import format_value
 from metrics.meeting.content import short_label, stamp_text
 
 from report.meeting_charts import slide_figure

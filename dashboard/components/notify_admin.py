@@ -10,7 +10,8 @@ from metrics.notify import events as notify
 
 from dashboard.web.auth import callback_requires, current_user
 from ..context import get_context
-from .admin_views import field, message, user_options
+from .admin_views import field, user_options
+from .message import message
 from .notify_views import (chosen, delivery_grid, event_options, subscription_form, subscriptions_grid,
                            webhooks_grid)
 from .tools import panel

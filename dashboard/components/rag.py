@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dash import html
 
-from metrics.read.narrative import format_change, format_value
+from metrics.formatting import format_change, format_value
 from metrics.rag import AMBER, GREEN, NO_DATA, RED
 from metrics.read.summary import HISTORY_MONTHS
 

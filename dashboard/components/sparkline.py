@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import html
 
 from metrics.months import month_label
-from metrics.read.narrative import format_value
+from metrics.formatting import format_value
 
 from .. import theme
 

@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from metrics.catalog import Catalog
 from metrics.months import month_label
-from metrics.read.narrative import format_value
+from metrics.formatting import format_cell, format_value
 from metrics.rag import NO_DATA, RED
 
 from .rag import rag_badge, value_text
@@ -19,20 +19,10 @@ KIND_ORDER = ("added", "changed", "unchanged")
 KIND_TEXT = {"added": "Added", "changed": "Changed", "unchanged": "Unchanged"}
 
 
-def _fmt(value) -> str:
-    if value is None:
-        return "blank"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
 def example_text(example: dict) -> str:
     """'North · succeeded: 104,184 → 104,484'."""
     key = ", ".join(str(v) for v in example.get("key", {}).values())
-    change = f"{example['column']}: {_fmt(example['old'])} → {_fmt(example['new'])}"
+    change = f"{example['column']}: {format_cell(example['old'])} → {format_cell(example['new'])}"
     return f"{key} · {change}" if key else change
 
 
@@ -223,7 +213,3 @@ def result_view(report: dict, catalog: Catalog) -> html.Div:
     ], id="upload-result", className="feedback")
 
 
-def message_view(text: str, tone: str = "error") -> html.Div:
-    return html.Div(html.Div([html.Span("!" if tone == "error" else "i", className="feedback-icon"),
-                              html.Div(text)], className=f"feedback-head feedback-{tone}", role="alert"),
-                    className="feedback", id="upload-message")

@@ -12,7 +12,7 @@ from dash import Input, Output, State, html, no_update
 from metrics.notify import events as notify
 
 from dashboard.web.auth import allowed, callback_requires, current_user
-from dashboard.components.admin_views import message
+from dashboard.components.message import message
 from dashboard.components.notify_views import chosen, subscription_form, subscriptions_grid
 from dashboard.components.tools import access_note, panel, tool_page
 from dashboard.context import get_context

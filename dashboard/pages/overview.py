@@ -86,10 +86,11 @@ def action_badge(metric_id: str, linked: list[dict], month: str | None = None) -
 
 def rag_matrix(entries: list[dict], columns: list, view, open_actions: dict | None = None) -> html.Table:
     catalog = get_context().catalog
+    region = catalog.dimensions["csp_region"]
     by_key = {(e["metric"], e["dimension_value"]): e for e in entries}
     head = html.Thead(html.Tr([html.Th("Metric", scope="col", className="col-metric"),
                                html.Th("Last 12 months (All)", scope="col", className="col-spark"),
-                               *[html.Th("All" if c is None else f"CSP {c}", scope="col",
+                               *[html.Th(region.label(c) if c else region.short(None), scope="col",
                                          className="col-rag") for c in columns]]))
     body = []
     for family in catalog.families:

@@ -18,7 +18,8 @@ from metrics.ingest.write import STATUSES, ingest
 from dashboard.web import pending
 from dashboard.web.auth import allowed, callback_requires, current_user
 from dashboard.components.tools import access_note, panel, tool_page
-from dashboard.components.upload_views import errors_view, message_view, preview_view, result_view, risks
+from dashboard.components.message import message
+from dashboard.components.upload_views import errors_view, preview_view, result_view, risks
 from dashboard.context import get_context
 from dashboard.web.downloads import WORKBOOK_NAME
 
@@ -110,6 +111,11 @@ def layout(**_query):
                      "of stored figures needs a reason.", [html.Div([main, side], className="tool-grid-2")])
 
 
+def refused(text: str):
+    """Why the upload went no further, where the page shows its feedback."""
+    return message(text, False, element_id="upload-message")
+
+
 def _text(value) -> str | None:
     """A text field as sent by the browser (anything else, from a crafted request, is ignored)."""
     return value if isinstance(value, str) else None
@@ -144,8 +150,8 @@ def register_callbacks(app) -> None:
             filename = str(incoming.get("filename") or "upload")[:255]
             data = None if incoming.get("too_big") else _decode(str(incoming.get("contents") or ""), limit)
             if data is None:
-                return (message_view(f"{filename} is over the upload limit of {_mb(limit)}; split it, "
-                                     "or upload one dataset at a time. Nothing was stored."), None, True, True, True, [])
+                return (refused(f"{filename} is over the upload limit of {_mb(limit)}; split it, "
+                                "or upload one dataset at a time. Nothing was stored."), None, True, True, True, [])
             kept, record = {"id": pending.keep(user.name, filename, data)}, True
         else:
             found = pending.peek(kept.get("id"), user.name) if isinstance(kept, dict) else None
@@ -153,7 +159,7 @@ def register_callbacks(app) -> None:
                 return (no_update,) * 6
             filename, data, record = found.filename, found.data, False
         if status not in STATUSES:
-            return message_view("Choose whether the figures are provisional or final."), kept, True, True, True, []
+            return refused("Choose whether the figures are provisional or final."), kept, True, True, True, []
         options = dict(user=user.name, source="web", dataset=_text(dataset) or None, status=status,
                        max_bytes=limit)
         report = ingest(context.store, context.catalog, data, filename, dry_run=True,
@@ -183,15 +189,15 @@ def register_callbacks(app) -> None:
         if not n_clicks or not isinstance(kept, dict):
             return no_update, no_update, no_update
         if status not in STATUSES:
-            return message_view("Choose whether the figures are provisional or final."), kept, False
+            return refused("Choose whether the figures are provisional or final."), kept, False
         if kept.get("needs_ack") and ACK not in (ack if isinstance(ack, list) else []):
-            return (message_view("This upload changes final figures or removes rows: tick the box to "
-                                 "say you have checked that, then confirm."), kept, False)
+            return (refused("This upload changes final figures or removes rows: tick the box to "
+                            "say you have checked that, then confirm."), kept, False)
         context, user = get_context(), current_user()
         found = pending.claim(kept.get("id"), user.name)
         if found is None:
-            return (message_view("This upload was already confirmed, or it has expired. Drop the file "
-                                 "again to check it."), None, True)
+            return (refused("This upload was already confirmed, or it has expired. Drop the file "
+                            "again to check it."), None, True)
         report = ingest(context.store, context.catalog, found.data, found.filename, user=user.name,
                         source="web", dataset=_text(dataset) or None, status=status,
                         reason=_text(reason), max_bytes=int(context.settings["MAX_UPLOAD_BYTES"]))

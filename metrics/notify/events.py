@@ -23,7 +23,7 @@ from sqlalchemy import Connection, and_, delete, exists, insert, or_, select, up
 from metrics.store import schema
 from metrics.catalog import Catalog
 from metrics.months import month_range
-from metrics.read.narrative import format_value
+from metrics.formatting import format_threshold, format_value
 from metrics.rag import RED
 from metrics.store.engine import audit, utcnow
 
@@ -309,7 +309,7 @@ def enqueue(conn: Connection, catalog: Catalog, group_key: str, events: list[dic
 def _target_text(value, unit: str) -> str | None:
     if value is None:
         return None
-    return format_value(value, unit, 0 if float(value).is_integer() else 2)
+    return format_threshold(value, unit, 2)
 
 
 def headline_cells(conn: Connection, catalog: Catalog, spans: dict[str, set[str]]) -> dict:

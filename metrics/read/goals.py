@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from metrics.catalog import Catalog, Goal, Metric
 from metrics.months import month_label, month_range
-from metrics.read.narrative import format_value
+from metrics.formatting import format_value
 from metrics.rag import display_round
 
 ON_TRACK, OFF_TRACK, MET, MISSED, NO_FIGURE = "on_track", "off_track", "met", "missed", "no_figure"

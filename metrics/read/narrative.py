@@ -1,29 +1,9 @@
 """Plain-English sentences about a month's figures, for the overview, meeting slides and pack."""
 from __future__ import annotations
 
+from metrics.formatting import format_change, format_threshold, format_value  # noqa: F401 (pack imports them here)
 from metrics.months import month_label
 from metrics.rag import AMBER, GREEN, NO_DATA, RAG_LABELS, RED
-
-UNIT_SUFFIX = {"%": "%", "count": "", "rate": ""}
-
-
-def format_value(value, unit: str, decimals: int) -> str:
-    """87.07 -> '87.07%'; 31000 -> '31,000'; None -> '—'."""
-    if value is None:
-        return "—"
-    return f"{value:,.{decimals}f}{UNIT_SUFFIX.get(unit, '')}"
-
-
-def format_change(change, unit: str, decimals: int) -> str:
-    """Signed change: '+2.36 pts', '−3', '0'."""
-    if change is None:
-        return "—"
-    rounded = round(change, decimals)
-    if rounded == 0:
-        return "no change"
-    sign = "+" if rounded > 0 else "−"
-    text = f"{abs(rounded):,.{decimals}f}"
-    return f"{sign}{text} pts" if unit == "%" else f"{sign}{text}"
 
 
 def ordinal(n: int) -> str:
@@ -45,16 +25,13 @@ def subject(entry: dict) -> str:
 
 
 def target_phrase(entry: dict) -> str:
-    target = format_value(entry["target"], entry["unit"], _threshold_decimals(entry["target"]))
+    target = format_threshold(entry["target"], entry["unit"], 2)
     if entry["unit"] == "%":
         return f"the {target} target"
     if entry["direction"] == "lower_is_better":
         return f"the target of {target} or fewer"
     return f"the target of {target} or more"
 
-
-def _threshold_decimals(value) -> int:
-    return 0 if value is None or float(value).is_integer() else 2
 
 
 def sentence(entry: dict) -> str:

@@ -23,7 +23,8 @@ MIN_JUSTIFICATION = 10
 def cell_label(catalog: Catalog, metric_id: str, value: str | None, month: str) -> str:
     """'OTA firmware success · CSP North · 2020-01'."""
     metric = catalog.metric(metric_id)
-    where = "All" if not value else f"CSP {value}" if metric.headline_dimension == "csp_region" else value
+    dim = metric.headline_dimension
+    where = "All" if not value else catalog.dimensions[dim].label(value) if dim else value
     return f"{metric.title} · {where} · {month}"
 
 
