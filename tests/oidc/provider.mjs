@@ -57,7 +57,7 @@ function allowed(value, registered) {
 
 function page(title, body) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"></head>
 <body style="font-family: sans-serif; max-width: 28rem; margin: 3rem auto">${body}</body></html>`;
 }
 
