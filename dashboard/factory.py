@@ -10,6 +10,7 @@ from metrics.demo.bootstrap import prepare
 from metrics.settings import load_settings
 
 from dashboard.web import login, pack_route, query, request_log, security, unsubscribe
+from dashboard.web import oidc
 from dashboard.web.api import api
 from .context import AppContext, attach
 from dashboard.web.downloads import downloads
@@ -35,6 +36,7 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
     request_log.install(app.server)
     security.install(app.server, csp_hashes=app.csp_hashes)
     login.install(app)
+    oidc.install(app)  # single sign-on, when OIDC_ISSUER is set
     query.install(app.server)  # after the sign-in gate: 401 before 400
     app.server.register_blueprint(api)
     app.server.register_blueprint(downloads)

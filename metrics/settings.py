@@ -77,6 +77,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_FROM", "opsg-dashboard@localhost", "The From address of notification e-mails."),
     Setting("BASE_URL", "http://127.0.0.1:8050", "The dashboard's public address, for links in "
             "notifications (BASE_URL/?month=YYYY-MM) and the unsubscribe link."),
+    # Single sign-on (SPEC §11, metrics/accounts/sso.py and dashboard/web/oidc.py)
+    Setting("OIDC_ISSUER", "", "The OpenID Connect provider's issuer URL (its discovery document is "
+            "ISSUER/.well-known/openid-configuration); blank turns single sign-on off."),
+    Setting("OIDC_CLIENT_ID", "", "This dashboard's client id at the provider."),
+    Setting("OIDC_CLIENT_SECRET", "", "This dashboard's client secret at the provider. The provider "
+            "returns to BASE_URL/login/oidc/callback; register that as the redirect URI, and "
+            "BASE_URL/login/oidc/signed-out as the post-logout redirect URI."),
+    Setting("OIDC_NAME", "single sign-on", "Shown on the sign-in button: \"Sign in with OIDC_NAME\", "
+            "e.g. Microsoft, Okta, SECAS."),
+    Setting("OIDC_SCOPES", "openid profile email", "Scopes asked of the provider (Okta: add groups)."),
+    Setting("OIDC_ROLES_CLAIM", "groups", "The ID token (or userinfo) claim holding the user's groups "
+            "or roles; a dotted path reaches into an object (Keycloak: realm_access.roles)."),
+    Setting("OIDC_ROLE_MAP", "", "group=role pairs, comma-separated, e.g. "
+            "opsg-admins=admin,opsg-dcc=uploader,opsg-members=viewer; a user gets the highest role "
+            "their groups map to, at every sign-in, and is refused when none maps."),
+    Setting("LOCAL_LOGIN", True, "Sign-in with a local user name and password. false hides the form "
+            "and refuses it (single sign-on only; no first-start administrator on the web, make one "
+            "with `python -m metrics users add`); API tokens still work.", _bool),
     Setting("WEBHOOK_ALLOW_LOOPBACK", False, "Allow webhooks to loopback, link-local and reserved "
             "addresses (refused by default so that a webhook cannot reach this machine's own "
             "routes or a cloud metadata service); for tests only.", _bool),

@@ -29,7 +29,8 @@ from dashboard.context import get_context
 from dashboard.web.security import csrf_token
 
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/api/v1/health", "/api/v1/openapi.json", "/_favicon.ico",
-                          "/unsubscribe"})  # the signed one-click unsubscribe link (dashboard/web/unsubscribe.py)
+                          "/unsubscribe",  # the signed one-click unsubscribe link (dashboard/web/unsubscribe.py)
+                          "/login/oidc", "/login/oidc/callback", "/login/oidc/signed-out"})  # dashboard/web/oidc.py
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/")
 MAX_NEXT = 2000  # characters of a next= path kept after sign-in
 SESSION_KEY = "sid"  # the cookie session's entry holding the server-side session's key
@@ -68,7 +69,7 @@ def safe_next(value: str | None) -> str:
         return "/"
     parts = urlsplit(value)
     if (not value.startswith("/") or value.startswith("//") or "\\" in value or parts.scheme
-            or parts.netloc or parts.path in ("/login", "/logout")):
+            or parts.netloc or parts.path in ("/login", "/logout") or parts.path.startswith("/login/")):
         return "/"
     return value
 
@@ -84,6 +85,9 @@ def _render(status: int = 200, **page):
         "login.html", csrf_token=csrf_token(), next=safe_next(request.values.get("next")),
         classification=str(ctx.settings.get("CLASSIFICATION") or "").strip(),
         public_read=bool(ctx.settings.get("PUBLIC_READ")),
+        local_login=bool(ctx.settings.get("LOCAL_LOGIN", True)),
+        sso_name=(str(ctx.settings.get("OIDC_NAME") or "").strip() or "single sign-on")
+        if ctx.settings.get("OIDC_ISSUER") else None,
         idle_minutes=int(ctx.settings["SESSION_IDLE_MINUTES"]), **page), status
 
 
@@ -99,6 +103,11 @@ def login():
                   if request.args.get("expired") else
                   "You have signed out." if request.args.get("signed_out") else None)
         return _render(notice=notice)
+    if not get_context().settings.get("LOCAL_LOGIN", True):  # single sign-on only (dashboard/web/oidc.py)
+        with get_context().store.write() as conn:
+            audit(conn, "anonymous", "sign_in_failed", request.form.get("username", "").strip()[:80],
+                  ip=_client_ip(), reason="local_login_off")
+        return _render(403, error="Signing in with a password is turned off here.")
     name = request.form.get("username", "").strip()[:80]
     password = request.form.get("password", "")
     if not name or not password:
@@ -142,12 +151,18 @@ def logout():
         return redirect("/login")
     if request.method == "GET":  # signing out changes state: confirm with a POST form
         return _render(mode="logout", user=session_user.user)
+    from dashboard.web.oidc import provider_sign_out_url
+
+    with get_context().store.read() as conn:
+        id_token = sessions.id_token_of(conn, session.get(SESSION_KEY))
+    provider = provider_sign_out_url(id_token)  # RP-initiated logout of a single sign-on session
     with get_context().store.write() as conn:
         sessions.end_key(conn, session.get(SESSION_KEY))
-        audit(conn, session_user.user.name, "sign_out", session_user.user.name, ip=_client_ip())
+        audit(conn, session_user.user.name, "sign_out", session_user.user.name, ip=_client_ip(),
+              **({"method": "oidc", "provider_sign_out": bool(provider)} if id_token else {}))
     logout_user()
     session.clear()
-    return redirect("/login?signed_out=1")
+    return redirect(provider or "/login?signed_out=1")
 
 
 def _resume_session():
@@ -235,7 +250,8 @@ def install(app) -> None:
     server.register_blueprint(bp)
     server.before_request(_resume_session)
     server.before_request(_gate)
-    create_first_admin(server.extensions["opsg"].store)
+    if server.extensions["opsg"].settings.get("LOCAL_LOGIN", True):  # else: `users add` on the command line
+        create_first_admin(server.extensions["opsg"].store)
 
 
 def account_menu() -> html.Div:

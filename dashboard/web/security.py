@@ -32,7 +32,7 @@ MIN_PRODUCTION_KEY = 32
 # callbacks). Styles: React, Plotly and AG Grid set inline styles, which are harmless.
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval' {hashes}; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
-       "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+       "base-uri 'self'; form-action 'self'{form_action}; frame-ancestors 'none'")
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -137,7 +137,9 @@ def _headers(server: Flask, csp_hashes: Callable[[], list[str]]):
     def add(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
-        response.headers["Content-Security-Policy"] = CSP.format(hashes=" ".join(csp_hashes()))
+        response.headers["Content-Security-Policy"] = CSP.format(
+            hashes=" ".join(csp_hashes()),  # OPSG_FORM_ACTION: the single sign-on provider (dashboard/web/oidc.py)
+            form_action="".join(f" {source}" for source in server.config.get("OPSG_FORM_ACTION", ())))
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if not request.path.startswith(CACHEABLE):

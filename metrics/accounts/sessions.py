@@ -69,7 +69,7 @@ def _session(row) -> Session:
 
 
 def create(conn: Connection, user_id: int, limits: Limits, *, ip: str = "", user_agent: str = "",
-           now: datetime | None = None) -> str:
+           now: datetime | None = None, id_token: str | None = None) -> str:
     """Start a session for ``user_id``; returns the key for the cookie (only its hash is stored).
 
     Sessions that are already over are deleted on the way, so the table holds live ones only."""
@@ -78,8 +78,17 @@ def create(conn: Connection, user_id: int, limits: Limits, *, ip: str = "", user
     key = secrets.token_urlsafe(32)
     conn.execute(insert(schema.sessions).values(
         key_hash=_hash(key), user_id=user_id, created_at=now, last_seen_at=now,
-        expires_at=now + limits.lifetime, ip=(ip or "")[:45], user_agent=(user_agent or "")[:200]))
+        expires_at=now + limits.lifetime, ip=(ip or "")[:45], user_agent=(user_agent or "")[:200],
+        id_token=id_token))
     return key
+
+
+def id_token_of(conn: Connection, key: str | None) -> str | None:
+    """The ID token a single sign-on session began with (None for a password sign-in)."""
+    if not key or not isinstance(key, str):
+        return None
+    s = schema.sessions
+    return conn.execute(select(s.c.id_token).where(s.c.key_hash == _hash(key))).scalar()
 
 
 def find(conn: Connection, key: str | None) -> Session | None:

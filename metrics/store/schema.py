@@ -102,6 +102,10 @@ users = Table(
     Column("created_at", DateTime, nullable=False),
     Column("disabled", Boolean, nullable=False, server_default=text("false")),
     Column("email", String(254)),  # optional, for notifications (metrics/notify/events.py)
+    # Single sign-on (metrics/accounts/sso.py): the provider and its subject for the person; null for local users.
+    Column("oidc_issuer", String(400)),
+    Column("oidc_subject", String(255)),
+    Index("ux_users_oidc", "oidc_issuer", "oidc_subject", unique=True),
 )
 
 api_tokens = Table(
@@ -128,6 +132,17 @@ sessions = Table(
     Column("expires_at", DateTime, nullable=False),  # created_at + SESSION_MAX_HOURS
     Column("ip", String(45), nullable=False, server_default=""),
     Column("user_agent", String(200), nullable=False, server_default=""),
+    Column("id_token", Text),  # a single sign-on session's ID token: the hint for the provider's sign-out
+)
+
+# Single sign-on flows begun and not yet returned (metrics/accounts/sso.py): the state's hash, what the
+# callback needs (nonce, PKCE verifier, where to go next). A row is deleted when the callback uses it,
+# so a state works once, on any web process.
+oidc_states = Table(
+    "oidc_states", metadata,
+    Column("state_hash", String(64), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("expires_at", DateTime, nullable=False, index=True),
 )
 
 # Append-only: nothing updates or deletes these rows.
