@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from . import notify_cli
+from . import minutes_cli, notify_cli
+from .accounts import ROLES
 from .catalog import CatalogError, load_catalog
 from .settings import load_settings
 
@@ -330,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     us = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     a = us.add_parser("add", help="add a user (password from stdin, or generated and printed)")
     a.add_argument("name")
-    a.add_argument("--role", required=True, choices=["viewer", "uploader", "admin"])
+    a.add_argument("--role", required=True, choices=list(ROLES))
     a.add_argument("--generate", action="store_true", help="generate the password even if stdin is piped")
     a.add_argument("--email", metavar="ADDRESS", help="e-mail address for notifications")
     e = us.add_parser("set-email", help="set a user's e-mail address for notifications ('' clears it)")
@@ -355,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--generate", action="store_true", help="generate the password even if stdin is piped")
     p.set_defaults(func=cmd_users)
     notify_cli.add_parsers(sub)  # subscribe, unsubscribe, subscriptions, webhooks, notify
+    minutes_cli.add_parsers(sub)  # minutes, meetings
     return parser
 
 

@@ -13,6 +13,7 @@ from .tools import column, month_column, text_grid, wrap
 
 ROLES = [{"label": "Viewer — reads the dashboard", "value": "viewer"},
          {"label": "Uploader — also uploads figures", "value": "uploader"},
+         {"label": "Secretary — also records meetings and drafts the minutes", "value": "secretary"},
          {"label": "Admin — also users, thresholds, rollbacks", "value": "admin"}]
 AUDIT_GROUPS = [("", "Every event"), ("sign_", "Sign-ins and sign-outs"), ("upload_", "Uploads"),
                 ("rollback", "Rollbacks"), ("threshold_", "Threshold changes"), ("role_", "Role changes"),
