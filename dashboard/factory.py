@@ -9,7 +9,7 @@ import plotly.io as pio
 from metrics.bootstrap import prepare
 from metrics.settings import load_settings
 
-from . import login, pack_route, query, request_log, security, unsubscribe
+from . import login, minutes_route, pack_route, query, request_log, security, unsubscribe
 from .api import api
 from .context import AppContext, attach
 from .downloads import downloads
@@ -43,5 +43,6 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
     app.layout = frame
     register_callbacks(app)
     pack_route.install(app)  # /meeting/pack.pdf and /meeting/freeze
+    minutes_route.install(app)  # /meeting/minutes.docx and .md (SPEC §10)
     unsubscribe.install(app)  # /unsubscribe, the link in every notification
     return app

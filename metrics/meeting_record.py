@@ -332,7 +332,7 @@ def record(conn: Connection, catalog: Catalog, number: str, item_id, raw: dict, 
         created_by=actor).returning(schema.meeting_entries.c.id)).scalar_one()
     _touch(conn, meeting, actor)
     audit(conn, actor, f"meeting_{kind}_recorded", meeting["number"], item=item["position"],
-          entry=entry_id, verb=verb, action=ref)
+          entry=entry_id, verb=verb, action_ref=ref)
     return dict(conn.execute(select(schema.meeting_entries).where(
         schema.meeting_entries.c.id == entry_id)).one()._mapping)
 

@@ -73,7 +73,7 @@ def minutes_sentence(entry: dict) -> str:
     return text + "."
 
 
-def _figures(slide_item: dict | None) -> list[str]:
+def figure_sentences(slide_item: dict | None) -> list[str]:
     """The sentences for a slide's figures: the ones its slide tells (worst first), in minutes form."""
     if not slide_item or slide_item.get("kind") != "metrics":
         return []
@@ -137,7 +137,7 @@ def minutes_blocks(conn: Connection, catalog: Catalog, number: str, *, classific
     for item in meeting["items"]:
         blocks.append(("heading", f"{item['position']}. {item['title']}"))
         slide = slides.get(item["slide"])
-        blocks += [("para", [(s, False)]) for s in _figures(slide)]
+        blocks += [("para", [(s, False)]) for s in figure_sentences(slide)]
         if item["slide"] == "actions" and not outstanding_done:
             blocks.append(_outstanding_table(meeting_record.outstanding(conn, meeting)))
             outstanding_done = True
