@@ -27,6 +27,7 @@ NO_CLASSIFICATION = ("DRAFT — set the classification (CLASSIFICATION setting) 
                      "are circulated.")
 OUTSTANDING_HEADERS = ["Action ID", "Action", "Date Raised", "Last Target Date",
                        "Revised Target Date", "Owner", "Status"]
+OUTSTANDING_WIDTHS = (0.8, 2.0, 0.85, 0.85, 0.85, 0.62, 0.6)  # inches, a 6.6 in text column
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -169,7 +170,7 @@ def to_docx(blocks: list[tuple], *, title: str = "Draft minutes") -> bytes:
     from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt, RGBColor
+    from docx.shared import Inches, Pt, RGBColor
 
     doc = Document()
     doc.core_properties.title = safe(title)
@@ -203,6 +204,7 @@ def to_docx(blocks: list[tuple], *, title: str = "Draft minutes") -> bytes:
             _, headers, rows = block
             table = doc.add_table(rows=1, cols=len(headers))
             table.style = doc.styles["Table Grid"]
+            widths = OUTSTANDING_WIDTHS if headers == OUTSTANDING_HEADERS else None
             head = table.rows[0]
             flag = OxmlElement("w:tblHeader")
             flag.set(qn("w:val"), "true")
@@ -214,6 +216,15 @@ def to_docx(blocks: list[tuple], *, title: str = "Draft minutes") -> bytes:
                 cells = table.add_row().cells
                 for cell, text in zip(cells, row):
                     cell.text = safe(text)
+            if widths:  # the action text gets the room; Word and LibreOffice read cell widths
+                table.autofit = False
+                for column, width in zip(table.columns, widths):
+                    column.width = Inches(width)
+                for row in table.rows:
+                    for cell, width in zip(row.cells, widths):
+                        cell.width = Inches(width)
+                        for run in (r for p in cell.paragraphs for r in p.runs):
+                            run.font.size = Pt(9)
             doc.add_paragraph()
     out = io.BytesIO()
     doc.save(out)
