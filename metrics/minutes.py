@@ -28,6 +28,7 @@ NO_CLASSIFICATION = ("DRAFT — set the classification (CLASSIFICATION setting) 
 OUTSTANDING_HEADERS = ["Action ID", "Action", "Date Raised", "Last Target Date",
                        "Revised Target Date", "Owner", "Status"]
 OUTSTANDING_WIDTHS = (0.8, 2.0, 0.85, 0.85, 0.85, 0.62, 0.6)  # inches, a 6.6 in text column
+DEFINED_TERMS = ("Incidents", "Alerts")
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -37,24 +38,42 @@ def long_date(day: str) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
+def noun(title: str) -> str:
+    """A metric's title inside a sentence: 'Major incidents (category 1-2)' -> 'major incidents
+    (category 1-2)'; acronyms ('CH exceptions open', 'OTA …') and the terms the minutes write
+    with a capital ('Incidents', 'Alerts', as the SEC defines them) stay as they are."""
+    first = title.split()[0]
+    if first in DEFINED_TERMS or first[1:2].isupper() or any(c.isdigit() for c in first):
+        return title
+    return title[:1].lower() + title[1:]
+
+
 def minutes_sentence(entry: dict) -> str:
     """One figure in the committee's words: value and month, the previous month's value and the
     change, RAG against target, e.g. "In January 2020 CSP N OTA firmware success was at 87.07%,
-    up 2.36 points from 84.71% in December 2019; Red against the 99% target.\""""
+    up 2.36 points from 84.71% in December 2019; Red against the 99% target."
+
+    A split metric's total says "across all regions"; counts read "there were 15 Incidents"."""
     unit, dec, value = entry["unit"], entry["decimals"], entry["value"]
     when = month_label(entry["month"])
     region = entry.get("dimension_value")
-    where = f" in {short_label(region)}" if region is not None and entry.get("dimension") == "csp_region" \
-        else (f" ({region})" if region is not None else "")
-    title = entry["title"]
+    by_region = entry.get("dimension") == "csp_region" or (region is None and entry.get("split"))
+    title = noun(entry["title"])
+    if region is None:
+        where = " across all regions" if by_region else ""
+    elif entry.get("dimension") == "csp_region":
+        where = f" in {short_label(region)}"
+    else:
+        where = f" ({region})"
     if value is None:
         return f"There was no figure for {title}{where} for {when}."
     shown = format_value(value, unit, dec)
     if unit == "count":
         text = f"In {when} there were {shown} {title}{where}"
+    elif where.startswith(" in "):
+        text = f"In {when} {short_label(region)} {title} was at {shown}"
     else:
-        subject = f"{short_label(region)} {title}" if where.startswith(" in ") else f"{title}{where}"
-        text = f"In {when} {subject} was at {shown}"
+        text = f"In {when} {title}{where} was at {shown}"
     previous = entry.get("previous_value")
     if previous is not None and entry.get("previous_month"):
         before = f"{format_value(previous, unit, dec)} in {month_label(entry['previous_month'])}"
@@ -81,7 +100,9 @@ def figure_sentences(slide_item: dict | None) -> list[str]:
     told = slide_item["sentences"]
     picked = sorted((e for e in slide_item["entries"] if e["sentence"] in told),
                     key=lambda e: told.index(e["sentence"]))
-    return [minutes_sentence(e) for e in picked] + list(slide_item.get("override_sentences") or ())
+    split = {e["metric"] for e in slide_item["entries"] if e.get("dimension") == "csp_region"}
+    return [minutes_sentence({**e, "split": e["metric"] in split}) for e in picked] + \
+        list(slide_item.get("override_sentences") or ())
 
 
 def _people_table(people: list[dict], which: str, first: str) -> tuple:

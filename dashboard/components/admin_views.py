@@ -18,7 +18,7 @@ ROLES = [{"label": "Viewer — reads the dashboard", "value": "viewer"},
 AUDIT_GROUPS = [("", "Every event"), ("sign_", "Sign-ins and sign-outs"), ("upload_", "Uploads"),
                 ("rollback", "Rollbacks"), ("threshold_", "Threshold changes"), ("role_", "Role changes"),
                 ("user_", "Users added, disabled, enabled"), ("session_", "Sessions expired or ended"),
-                ("token_", "API tokens")]
+                ("token_", "API tokens"), ("meeting_", "Meeting record")]
 
 
 def message(text: str, ok: bool = True) -> html.Div:
