@@ -9,7 +9,6 @@ quotes the figures the real meeting heard (CSP N 87.07%, 15 Incidents).
 """
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from sqlalchemy import Connection, insert, select
@@ -170,5 +169,5 @@ def seed_opsg29_meeting(conn: Connection, catalog: Catalog, actor: str = "demo")
                 item_id=item["id"], kind=kind, verb=None if kind != "decision" else verb,
                 text=text, action_ref=ref, created_at=utcnow(), created_by=actor))
     audit(conn, actor, "meeting_seeded", NUMBER, source="OPSG_29 final minutes (public, White)",
-          entries=json.dumps(sum(len(e) for *_, e in AGENDA)))
+          entries=sum(len(e) for *_, e in AGENDA))
     return True

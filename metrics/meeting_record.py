@@ -14,7 +14,7 @@ import json
 import re
 from datetime import date, datetime, time
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from . import actions, schema
 from .catalog import Catalog
@@ -190,14 +190,6 @@ def get_meeting(conn: Connection, number: str) -> dict | None:
             by_id[r.item_id]["entries"].append(dict(r._mapping))
     meeting["items"] = items
     return meeting
-
-
-def record_version(conn: Connection) -> tuple:
-    """Changes whenever any meeting record changes (for caches)."""
-    return (conn.execute(select(func.max(schema.meetings.c.updated_at))).scalar(),
-            conn.execute(select(func.count(), func.max(schema.meeting_entries.c.id),
-                                func.count(schema.meeting_entries.c.removed_at))
-                         .select_from(schema.meeting_entries)).one()[:])
 
 
 def next_action_ref(conn: Connection, number: str) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from sqlalchemy.exc import IntegrityError
 
 from metrics import actions, meeting_record
 from metrics.meeting_record import MeetingError
@@ -113,7 +114,7 @@ def layout(meeting=None, item=None, **_):
         ], className="record-tools"),
     ], className="record-head")
     body = html.Div([
-        html.Div([agenda_nav(found, current, slide_numbers),
+        html.Div([html.Div(agenda_nav(found, current, slide_numbers), id="record-agenda-area"),
                   html.Div([html.Label("New agenda item", htmlFor="record-item-title", className="visually-hidden"),
                             dcc.Input(id="record-item-title", value="", type="text",
                                       className="form-control form-control-sm",
@@ -149,6 +150,7 @@ def register_callbacks(app) -> None:
 
     @app.callback(Output("record-message", "children"), Output("record-entries-area", "children"),
                   Output("record-text", "value"), Output("record-next-ref", "children"),
+                  Output("record-agenda-area", "children"),
                   Input("record-save", "n_clicks"), State("record-where", "data"),
                   State("record-kind", "value"), State("record-verb", "value"),
                   State("record-text", "value"), State("record-owner", "value"),
@@ -157,7 +159,7 @@ def register_callbacks(app) -> None:
     @callback_requires(ROLE)
     def record_entry(clicks, where, kind, verb, text, owner, target, metrics):
         if not clicks or not where:
-            return (no_update,) * 4
+            return (no_update,) * 5
         context, user = get_context(), current_user()
         try:
             with context.store.write() as conn:
@@ -165,26 +167,31 @@ def register_callbacks(app) -> None:
                                               {"kind": kind, "verb": verb, "text": text, "owner": owner,
                                                "target_on": target, "metrics": metrics or ()}, user.name)
         except MeetingError as exc:
-            return problems_list(exc), no_update, no_update, no_update
+            return problems_list(exc), *(no_update,) * 4
+        except IntegrityError:  # another window took that action id at the same moment
+            return (message("Someone recorded an action at the same moment, so that id was taken. "
+                            "Nothing was recorded and your text is still here: press Record again.",
+                            ok=False), *(no_update,) * 4)
         return _refreshed(context, where, entry)
 
     @app.callback(Output("record-message", "children", allow_duplicate=True),
                   Output("record-entries-area", "children", allow_duplicate=True),
+                  Output("record-agenda-area", "children", allow_duplicate=True),
                   Input({"type": "record-remove", "entry": ALL}, "n_clicks"),
                   State("record-where", "data"), prevent_initial_call=True)
     @callback_requires(ROLE)
     def remove_entry(clicks, where):
         trigger = ctx.triggered_id
         if not trigger or not any(clicks or ()) or not where:
-            return no_update, no_update
+            return no_update, no_update, no_update
         context, user = get_context(), current_user()
         try:
             with context.store.write() as conn:
                 meeting_record.remove_entry(conn, where["meeting"], trigger["entry"], user.name)
         except MeetingError as exc:
-            return problems_list(exc), no_update
-        _, area, *_ = _refreshed(context, where, None)
-        return message("Removed from the record (kept in the audit trail)."), area
+            return problems_list(exc), no_update, no_update
+        _, area, _, _, agenda = _refreshed(context, where, None)
+        return message("Removed from the record (kept in the audit trail)."), area, agenda
 
     @app.callback(Output("meeting-message", "children"), Input("meeting-save", "n_clicks"),
                   State("meeting-number", "value"), State("meeting-date", "value"),
@@ -234,9 +241,10 @@ def _refreshed(context, where: dict, entry: dict | None):
         texts = {a["ref"]: a["text"] for a in actions.list_actions(conn, today=date.max)}
         next_ref = meeting_record.next_action_ref(conn, meeting["number"])
     item = _item_of(meeting, where["item"])
+    slide_numbers = {a.id: n for n, a in enumerate(context.catalog.agenda, start=1)}
     said = None
     if entry is not None:
         said = (f"Recorded {entry['action_ref']}." if entry["kind"] == "action"
                 else f"Recorded the {entry['kind']}.")
     return (message(said) if said else None, entries_list(item, texts), "",
-            f" An action gets the next id: {next_ref}.")
+            f" An action gets the next id: {next_ref}.", agenda_nav(meeting, item, slide_numbers))

@@ -114,6 +114,16 @@ def test_mrec002_record_a_meeting_on_each_database(store, catalog):
     assert events == ["meeting_created", "meeting_note_recorded", "meeting_decision_recorded",
                       "meeting_action_recorded", "meeting_action_recorded"]
 
+    # Attendance changes later: audited with the fields that changed.
+    with store.write() as conn:
+        changed = meeting_record.update_meeting(conn, {
+            "number": "OPSG_30", "held_on": "03/03/2020", "month": "2020-02", "place": "Gemserv",
+            "members": "Operations Group Chair: Dave Warner", "apologies": "DCC: Mo Asif"}, "sec2")
+        last = conn.execute(select(schema.audit_events).order_by(schema.audit_events.c.id.desc())).first()
+    assert [(p["list"], p["name"]) for p in changed["people"]] == [("members", "Dave Warner"), ("apologies", "Mo Asif")]
+    assert (last.actor, last.action, last.subject, '"fields": ["people"]' in last.detail) == (
+        "sec2", "meeting_changed", "OPSG_30", True)
+
     # Refused input: located, and nothing written.
     def count(conn):
         return conn.execute(select(func.count()).select_from(schema.meeting_entries)).scalar()
@@ -146,7 +156,7 @@ def test_mrec002_record_a_meeting_on_each_database(store, catalog):
     assert "<script>" not in markdown and "\\<script\\>" in markdown
     assert "\\{\\{ config \\}\\}" in markdown and "\\*\\*bold\\*\\*" in markdown and "\\[x\\]" in markdown
     assert "**ACTION OPSG 30/01:** CSP N to report progress." in markdown
-    assert "| Operations Group Chair | Dave Warner |" in markdown
+    assert "| Operations Group Chair | Dave Warner |" in markdown and "| DCC | Mo Asif |" in markdown
 
 
 def test_mrec003_markdown_renders_hostile_text_as_text():

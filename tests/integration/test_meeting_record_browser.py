@@ -76,6 +76,12 @@ def test_mrec010_a_secretary_records_a_meeting(dash_duo, make_app):
     dash_duo.wait_for_element("#meeting[data-slide='4']", timeout=20)
     dash_duo.driver.switch_to.window(record_window)
     dash_duo.wait_for_contains_text("#record-item-heading", "4. CSP North", timeout=20)
+    # Alt+PageDown / Alt+PageUp step through the agenda from the keyboard.
+    dash_duo.find_element("#record-text").send_keys(Keys.ALT, Keys.PAGE_DOWN)
+    dash_duo.wait_for_contains_text("#record-item-heading", "5. Alerts", timeout=20)
+    dash_duo.find_element("#record-text").send_keys(Keys.ALT, Keys.PAGE_UP)
+    dash_duo.wait_for_contains_text("#record-item-heading", "4. CSP North", timeout=20)
+    assert "(3)" in dash_duo.find_element("#record-agenda [data-follow='3'] a").text  # counts what was recorded
 
     store, catalog = app.server.extensions["opsg"].store, app.server.extensions["opsg"].catalog
     with store.read() as conn:
