@@ -10,7 +10,7 @@ from metrics.demo.bootstrap import prepare
 from metrics.settings import load_settings
 
 from dashboard.web import login, pack_route, query, request_log, security, unsubscribe
-from dashboard.web import oidc
+from dashboard.web import minutes_route, oidc
 from dashboard.web.api import api
 from .context import AppContext, attach
 from dashboard.web.downloads import downloads
@@ -47,5 +47,6 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
     app.layout = frame
     register_callbacks(app)
     pack_route.install(app)  # /meeting/pack.pdf and /meeting/freeze
+    minutes_route.install(app)  # /meeting/minutes.docx and .md (SPEC §10)
     unsubscribe.install(app)  # /unsubscribe, the link in every notification
     return app

@@ -13,11 +13,12 @@ from .tools import column, month_column, text_grid, wrap
 
 ROLES = [{"label": "Viewer — reads the dashboard", "value": "viewer"},
          {"label": "Uploader — also uploads figures", "value": "uploader"},
+         {"label": "Secretary — also records meetings and drafts the minutes", "value": "secretary"},
          {"label": "Admin — also users, thresholds, rollbacks", "value": "admin"}]
 AUDIT_GROUPS = [("", "Every event"), ("sign_", "Sign-ins and sign-outs"), ("upload_", "Uploads"),
                 ("rollback", "Rollbacks"), ("threshold_", "Threshold changes"), ("role_", "Role changes"),
                 ("user_", "Users added, disabled, enabled"), ("session_", "Sessions expired or ended"),
-                ("token_", "API tokens")]
+                ("token_", "API tokens"), ("meeting_", "Meeting record")]
 
 
 def users_grid(users: list[dict]) -> html.Div:

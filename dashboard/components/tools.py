@@ -14,7 +14,8 @@ from dashboard.web.auth import current_user
 OUTCOME_LABELS = {"accepted": "Accepted", "unchanged": "Unchanged", "rejected": "Rejected"}
 KIND_LABELS = {"added": "Added", "changed": "Changed", "unchanged": "Unchanged"}
 AUTO_HEIGHT_ROWS = 10
-ROLE_HELP = {"uploader": "upload figures", "admin": "administer users, thresholds and history"}
+ROLE_HELP = {"uploader": "upload figures", "secretary": "record meetings and draft the minutes",
+             "admin": "administer users, thresholds and history"}
 
 
 def tool_page(page_id: str, title: str, intro: str, children: list) -> html.Div:

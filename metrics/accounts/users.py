@@ -14,8 +14,10 @@ from metrics.store import schema
 from metrics.accounts import sessions
 from metrics.store.engine import audit, utcnow
 
-ROLES = ("viewer", "uploader", "admin")
-ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+ROLES = ("viewer", "uploader", "secretary", "admin")
+# uploader and secretary are side by side: neither can do what the other does (a secretary
+# records meetings, SPEC §10; an uploader sends figures); an admin can do both.
+ROLE_RANK = {"viewer": 0, "uploader": 1, "secretary": 1, "admin": 2}
 TOKEN_DAYS = 90  # a new API token's lifetime unless told otherwise
 MAX_TOKEN_DAYS = 3650
 TOKEN_USE_RESOLUTION = timedelta(seconds=60)  # last_used_at is written at most this often per token
@@ -28,8 +30,8 @@ class User:
     role: str
 
     def can(self, role: str) -> bool:
-        """True when this user's role is ``role`` or above (viewer < uploader < admin)."""
-        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+        """True when this user's role is ``role`` or above (viewer < uploader, secretary < admin)."""
+        return self.role == role or ROLE_RANK[self.role] > ROLE_RANK[role]
 
 
 def _check_role(role: str) -> str:

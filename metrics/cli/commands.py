@@ -8,7 +8,9 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
+from metrics.cli import minutes as minutes_cli
 from metrics.cli import notify as notify_cli
+from metrics.accounts.users import ROLES
 from metrics.catalog import CatalogError, load_catalog
 from metrics.settings import load_settings
 
@@ -331,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     us = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     a = us.add_parser("add", help="add a user (password from stdin, or generated and printed)")
     a.add_argument("name")
-    a.add_argument("--role", required=True, choices=["viewer", "uploader", "admin"])
+    a.add_argument("--role", required=True, choices=list(ROLES))
     a.add_argument("--generate", action="store_true", help="generate the password even if stdin is piped")
     a.add_argument("--email", metavar="ADDRESS", help="e-mail address for notifications")
     e = us.add_parser("set-email", help="set a user's e-mail address for notifications ('' clears it)")
@@ -356,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--generate", action="store_true", help="generate the password even if stdin is piped")
     p.set_defaults(func=cmd_users)
     notify_cli.add_parsers(sub)  # subscribe, unsubscribe, subscriptions, webhooks, notify
+    minutes_cli.add_parsers(sub)  # minutes, meetings
     return parser
 
 

@@ -71,8 +71,11 @@ def load_demo(store: Store, catalog: Catalog) -> list:
                               reason=reason, received_at=when))
     from metrics.demo.minutes import seed_opsg29  # the real actions from the public OPSG_29 minutes
 
+    from metrics.demo.meeting import seed_opsg29_meeting  # and that meeting's record (SPEC §10)
+
     with store.write() as conn:
         seed_opsg29(conn, catalog)
+        seed_opsg29_meeting(conn, catalog)
     return reports
 
 

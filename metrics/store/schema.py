@@ -323,3 +323,44 @@ delivery_attempts = Table(
     Column("outcome", String(10), nullable=False),  # sent | retry | failed | cancelled
     Column("detail", Text, nullable=False, server_default=""),
 )
+
+# The meeting record (SPEC §10): a meeting, its agenda items, and what the secretary recorded on
+# each (notes, decisions, and the actions raised, which live in ``actions`` under their ids).
+meetings = Table(
+    "meetings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(20), nullable=False, unique=True),  # "OPSG_30"
+    Column("held_on", String(10), nullable=False),  # YYYY-MM-DD
+    Column("times", String(40), nullable=False, server_default=""),  # "10:00 – 16:30"
+    Column("place", Text, nullable=False, server_default=""),
+    Column("month", String(7), nullable=False),  # the month of figures reviewed
+    Column("figures_as_of", DateTime),  # figures frozen at; blank: the end of the meeting day
+    Column("people", Text, nullable=False, server_default="[]"),  # JSON [{list, category, name}]
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(80), nullable=False),
+)
+
+meeting_items = Table(
+    "meeting_items", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("slide", String(60)),  # the catalog agenda item whose figures it quotes, if any
+)
+
+meeting_entries = Table(
+    "meeting_entries", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("meeting_items.id"), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),  # note | decision | action
+    Column("verb", String(12)),  # NOTED | AGREED | APPROVED | ENDORSED | RECOMMENDED
+    Column("text", Text, nullable=False, server_default=""),
+    Column("action_ref", String(20)),  # "OPSG 30/01" for an action
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("removed_at", DateTime),
+    Column("removed_by", String(80)),
+)

@@ -9,16 +9,22 @@ import dash
 import pytest
 
 from dashboard.web.login import PUBLIC_PATHS, PUBLIC_PREFIXES
+from metrics.accounts.users import User
 from metrics.read.export import logical_dump
 from metrics.store.engine import Store
 from tests.integration.conftest import csrf_headers, signed_in_client
 from tests.integration.dash_calls import body, callbacks, collect, database_dump
 
-ROLES = ("anonymous", "viewer", "uploader", "admin")
-RANK = {role: i for i, role in enumerate(ROLES)}
+ROLES = ("anonymous", "viewer", "uploader", "secretary", "admin")
 SAMPLE_ARGS = {"metric_id": "ota_success_rate", "upload_id": "1", "path": "stability", "filename": "app.css",
                "name": "incidents.csv", "package_name": "dash", "fingerprinted_path": "dash_renderer.v1.min.js"}
-ROUTE_ROLES = {("POST", "/api/v1/uploads"): "uploader", ("GET", "/downloads/audit-trail.csv"): "admin"}
+ROUTE_ROLES = {("POST", "/api/v1/uploads"): "uploader", ("GET", "/downloads/audit-trail.csv"): "admin",
+               ("GET", "/meeting/minutes.docx"): "secretary", ("GET", "/meeting/minutes.md"): "secretary"}
+
+
+def lacks(role: str, needs: str) -> bool:
+    """True when ``role`` may not do what needs ``needs`` (uploader and secretary are side by side)."""
+    return not User(0, role, role).can(needs)
 OWN_TESTS = {"/login", "/logout", "/_dash-update-component"}  # tested on their own below and elsewhere
 PAGE_VIEWS = ("", "?upload=1", "?tab=thresholds", "?tab=audit", "?tab=notifications")
 # A member's own notification choices on /account (SPEC §7): the one write a viewer may make,
@@ -111,7 +117,7 @@ def test_sec012_every_route_for_every_role(world):
                     assert response.status_code in (401, 302), where
                     if response.status_code == 302:
                         assert response.location.startswith("/login?next="), where
-                elif needs and RANK[role] < RANK[needs]:
+                elif needs and lacks(role, needs):
                     assert response.status_code == 403, where
                 else:
                     assert response.status_code not in (401, 403), where
@@ -137,7 +143,7 @@ def test_sec013_every_callback_for_every_role(world, watched_writes):
     calls = [(d, i, body(d, components, i)) for d in deps for i in range(len(d["inputs"]))]
 
     before = snapshot(app)
-    for role in ("anonymous", "viewer", "uploader"):
+    for role in ("anonymous", "viewer", "uploader", "secretary"):
         for dep, i, payload in calls:
             if role != "anonymous" and any(s in dep["output"] for s in SELF_SERVICE):
                 continue
@@ -148,12 +154,12 @@ def test_sec013_every_callback_for_every_role(world, watched_writes):
             needs = guarded[dep["output"]]
             if role == "anonymous":
                 assert response.status_code == 401, where
-            elif needs and RANK[role] < RANK[needs]:
+            elif needs and lacks(role, needs):
                 # refused: HTTP 403 (dashboard.web.auth.callback_requires), or an answer saying why
                 assert response.status_code in (403, 200, 204) and len(entered) == writes, where
             else:
                 assert response.status_code != 401, where
-        if role != "uploader":
+        if role not in ("uploader", "secretary"):
             assert [e for e in entered if e.startswith(role)] == [], "reached a write"
             assert snapshot(app) == before, f"a {role} changed the database"
 
@@ -168,15 +174,16 @@ def test_sec013_every_callback_for_every_role(world, watched_writes):
     assert [w for w in writers if not guarded[w]] == [], "callbacks that write without a role check"
 
 
-@pytest.mark.parametrize("path, role_needed", [("/upload", "uploader"), ("/admin", "admin"), ("/history", None)])
+@pytest.mark.parametrize("path, role_needed", [("/upload", "uploader"), ("/admin", "admin"), ("/history", None),
+                                               ("/meeting/record", "secretary")])
 def test_sec014_pages_show_only_what_the_role_may_see(world, path, role_needed):
     app, clients = world
-    page_id = path.strip("/")
+    page_id = path.strip("/").replace("/", "-")
     for role in ROLES[1:]:
         response, content = render_page(clients[role], role, path)
         ids = collect(content)
         denied = f'"{page_id}-access-note"' in ids
-        assert denied == bool(role_needed and RANK[role] < RANK[role_needed]), (path, role)
+        assert denied == bool(role_needed and lacks(role, role_needed)), (path, role)
     frame = clients["viewer"].get("/_dash-layout").get_json()
     nav = [k for k in collect(frame) if '"nav-link"' in k]
     assert any('"/history"' in k for k in nav) and not any('"/admin"' in k or '"/upload"' in k for k in nav)
