@@ -5,34 +5,13 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from selenium.webdriver.common.keys import Keys
 
 from metrics.records import actions
 from tests.conftest import require_browser
+from tests.integration.browser import click, type_into
 from tests.integration.conftest import add_user, browser_sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def type_into(dash_duo, selector: str, text: str) -> None:
-    field = dash_duo.find_element(selector)
-    field.send_keys(Keys.CONTROL, "a")  # clear() does not reach React's state
-    field.send_keys(Keys.DELETE, text)
-
-
-def click(dash_duo, selector: str) -> None:
-    """Scroll the button into view at once (Bootstrap makes scrolling smooth, so a click right
-    after an animated scroll can land on whatever is passing under the pointer), then click."""
-    from selenium.common.exceptions import ElementClickInterceptedException
-
-    button = dash_duo.find_element(selector)
-    dash_duo.driver.execute_script(
-        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", button)
-    try:
-        button.click()
-    except ElementClickInterceptedException:  # a date picker's popup still closing: wait, retry
-        dash_duo.driver.execute_script("document.activeElement && document.activeElement.blur()")
-        dash_duo.wait_for_element(selector).click()
 
 
 def test_act020_an_administrator_revises_and_closes_an_action(dash_duo, make_app):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import require_browser
-from tests.integration.test_pages import open_page, query, wait_idle
+from tests.integration.browser import open_page, query, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -5,13 +5,12 @@ default pushed as a second history entry would make Back land on the same page f
 """
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.conftest import require_browser
 from tests.integration.conftest import add_user, browser_sign_in
-from tests.integration.test_pages import PAGES, wait_idle
+from tests.integration.browser import history_length, open_page, pick_month, wait_for_url, wait_idle
+from tests.integration.test_pages import PAGES
 
 pytestmark = pytest.mark.browser
 
@@ -24,32 +23,13 @@ EVERY_PAGE = [(path, marker) for path, _title, marker, _regional in PAGES] + [
 ]
 
 
-def history_length(dash_duo) -> int:
-    return dash_duo.driver.execute_script("return history.length")
-
-
-def wait_for_url(dash_duo, ending: str, timeout: float = 20) -> None:
-    end = time.time() + timeout
-    while time.time() < end:
-        if dash_duo.driver.current_url.endswith(ending):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"address is {dash_duo.driver.current_url}, expected it to end {ending}")
-
-
-def go(dash_duo, path: str, title: str) -> None:
-    dash_duo.driver.get(dash_duo.server.url + path)
-    dash_duo.wait_for_contains_text(".page-title", title, timeout=20)
-    wait_idle(dash_duo)
-
-
 def test_nav001_back_and_forward_across_pages_opened_without_a_month(dash_duo, demo_app):
     require_browser()
     dash_duo.start_server(demo_app)
-    go(dash_duo, "/?month=2020-06", "June 2020")                   # page A
+    open_page(dash_duo, "/?month=2020-06", "June 2020")               # page A
     start = history_length(dash_duo)
-    go(dash_duo, "/stability", "Stability · December 2021")        # page B, default month
-    time.sleep(0.5)  # a pushed default would arrive within this (it is one callback round trip)
+    open_page(dash_duo, "/stability", "Stability · December 2021")    # page B, default month
+    # open_page waited for every callback to finish: a pushed default would be in the address now.
     assert dash_duo.driver.current_url.endswith("/stability"), "the default month stays out of the URL"
     assert history_length(dash_duo) == start + 1, "opening B added exactly one history entry"
     dash_duo.driver.back()
@@ -60,10 +40,7 @@ def test_nav001_back_and_forward_across_pages_opened_without_a_month(dash_duo, d
     dash_duo.wait_for_contains_text(".page-title", "Stability · December 2021", timeout=20)
     wait_idle(dash_duo)
     # Choosing a month is a step of its own: Back returns to the default view, not past it.
-    dash_duo.find_element("#month-picker .dash-dropdown").click()
-    dash_duo.wait_for_element_by_css_selector("[role=option]")
-    [o for o in dash_duo.driver.find_elements("css selector", "[role=option]")
-     if o.text.strip() == "January 2020"][0].click()
+    pick_month(dash_duo, "January 2020")
     wait_for_url(dash_duo, "/stability?month=2020-01")
     dash_duo.driver.back()
     wait_for_url(dash_duo, "/stability")
@@ -76,10 +53,10 @@ def test_nav002_back_and_forward_step_through_meeting_slides(dash_duo, demo_app)
     """Each slide is a history entry (the chair's Back goes to the previous slide shown)."""
     require_browser()
     dash_duo.start_server(demo_app)
-    go(dash_duo, "/?month=2020-06", "June 2020")
+    open_page(dash_duo, "/?month=2020-06", "June 2020")
     dash_duo.driver.get(dash_duo.server.url + "/meeting")
     dash_duo.wait_for_element("#meeting[data-slide='1']", timeout=20)
-    time.sleep(0.5)
+    wait_idle(dash_duo)  # a pushed slide number would be in the address now
     assert dash_duo.driver.current_url.endswith("/meeting")
     for slide in (2, 3):
         dash_duo.find_element("#meeting-next").click()
@@ -128,8 +105,7 @@ def test_nav004_no_page_logs_an_error_or_a_warning(dash_duo, make_app):
     for path, marker in EVERY_PAGE:
         dash_duo.driver.get(dash_duo.server.url + path)
         dash_duo.wait_for_element(marker, timeout=30)
-        wait_idle(dash_duo, timeout=30)
-        time.sleep(0.3)  # a grid warns as it draws its rows
+        wait_idle(dash_duo, timeout=30)  # grids included: a grid warns as it draws its rows
         entries = [e["message"] for e in dash_duo.get_logs()]
         if entries:
             logged[path] = entries

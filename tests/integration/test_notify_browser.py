@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from metrics.notify import events as notify
 from tests.conftest import require_browser
 from tests.integration.conftest import add_user, browser_sign_in
-from tests.integration.test_tools_browser import click, grid_text, wait_until
+from tests.integration.browser import click, grid_text, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -28,14 +28,15 @@ def test_nbr001_a_member_chooses_notifications_on_the_account_page(dash_duo, mak
     labels = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#account-events label")
     click(dash_duo, labels[0])  # red
     click(dash_duo, labels[3])  # final
-    wait_until(lambda: boxes[0].is_selected() and boxes[3].is_selected(), what="two events ticked")
+    wait_until(dash_duo, lambda: boxes[0].is_selected() and boxes[3].is_selected(), what="two events ticked")
     dash_duo.select_dcc_dropdown("#account-metrics", "OTA firmware success")
     dash_duo.find_element(".page-title").click()  # close the open menu, which covers the button
-    wait_until(lambda: not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#account-metrics [role=listbox]"),
+    wait_until(dash_duo, lambda: not dash_duo.driver.find_elements(By.CSS_SELECTOR,
+                                                                    "#account-metrics [role=listbox]"),
                what="the metrics menu to close")
     click(dash_duo, dash_duo.find_element("#account-save"))
     dash_duo.wait_for_contains_text("#account-message", "Saved: red, final.", timeout=20)
-    wait_until(lambda: "OTA firmware success" in grid_text(dash_duo, "#account-subs"),
+    wait_until(dash_duo, lambda: "OTA firmware success" in grid_text(dash_duo, "#account-subs"),
                what="the list of what vera gets")
     with ctx.store.read() as conn:
         assert [(s["event"], s["metric"]) for s in notify.subscriptions(conn, "vera")] == [

@@ -2,14 +2,14 @@
 copied link, loads nothing from outside, and logs no browser errors."""
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from selenium.webdriver.common.by import By
 
 from tests.conftest import require_browser
+from tests.integration.browser import (checked_region, open_page, pick_month, pick_region, query,
+                                        wait_idle, wait_until)
 
 pytestmark = pytest.mark.browser
 
@@ -26,51 +26,6 @@ PAGES = [
     ("/ch-installs", "CH installs", "#installs-total-graph", True),
 ]
 IDS = [p[0].strip("/") or "overview" for p in PAGES]
-
-
-def open_page(dash_duo, path: str, title_text: str) -> None:
-    dash_duo.driver.get(dash_duo.server_url + path)
-    dash_duo.wait_for_contains_text(".page-title", title_text, timeout=20)
-    wait_idle(dash_duo)
-
-
-def wait_idle(dash_duo, timeout: float = 20) -> None:
-    """Until no callback is pending and every chart on the page has drawn."""
-    script = """
-        if (document.querySelector('[data-dash-is-loading="true"]')) return false;
-        return Array.from(document.querySelectorAll('.dash-graph'))
-            .every(g => g.querySelector('.main-svg'));"""
-    end = time.time() + timeout
-    while time.time() < end:
-        if dash_duo.driver.execute_script(script):
-            return
-        time.sleep(0.1)
-    raise TimeoutError("page still busy")
-
-
-def pick_month(dash_duo, label: str) -> None:
-    dash_duo.find_element("#month-picker .dash-dropdown").click()
-    dash_duo.wait_for_element_by_css_selector("[role=option]")
-    options = [o for o in dash_duo.driver.find_elements(By.CSS_SELECTOR, "[role=option]")
-               if o.text.strip() == label]
-    assert options, f"no month option {label!r}"
-    options[0].click()
-
-
-def pick_region(dash_duo, label: str) -> None:
-    labels = [x for x in dash_duo.driver.find_elements(By.CSS_SELECTOR, "#region-filter label")
-              if x.text.strip() == label]
-    assert labels, f"no region option {label!r}"
-    labels[0].click()
-
-
-def checked_region(dash_duo) -> str:
-    return dash_duo.driver.execute_script(
-        "const i = document.querySelector('#region-filter input:checked'); return i ? i.value : null;")
-
-
-def query(dash_duo) -> dict:
-    return {k: v[-1] for k, v in parse_qs(urlparse(dash_duo.driver.current_url).query).items()}
 
 
 @pytest.mark.parametrize("path,title,marker,regional", PAGES, ids=IDS)
@@ -108,9 +63,8 @@ def test_pag002_copied_link_reopens_the_same_view(dash_duo, demo_app, path, titl
     if regional:
         assert checked_region(dash_duo) == "North"
         pick_region(dash_duo, "CSP C&S")
-        end = time.time() + 10
-        while query(dash_duo).get("region") != "Central & South" and time.time() < end:
-            time.sleep(0.1)
+        wait_until(dash_duo, lambda: query(dash_duo).get("region") == "Central & South", 10,
+                   "the region in the address")
     else:
         pick_month(dash_duo, "February 2020")
         dash_duo.wait_for_contains_text(".page-title", "February 2020", timeout=20)

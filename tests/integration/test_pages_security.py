@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
 from metrics.ingest.write import ingest
 from tests.conftest import require_browser
-from tests.integration.test_pages import open_page, wait_idle
+from tests.integration.browser import no_alert, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +28,6 @@ def hostile_upload(app) -> None:
     for name, data in (("notes.csv", notes), ("exceptions.csv", exceptions)):
         report = ingest(ctx.store, ctx.catalog, data, name, reason="test")
         assert report.outcome == "accepted", report.errors
-
-
-def no_alert(driver) -> bool:
-    try:
-        driver.switch_to.alert
-    except NoAlertPresentException:
-        return True
-    return False
 
 
 def svg_texts(driver) -> list[str]:

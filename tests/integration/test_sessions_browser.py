@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import require_browser
 from tests.integration.conftest import add_user, browser_sign_in, signed_in_client
-from tests.integration.test_tools_browser import click
+from tests.integration.browser import click
 
 pytestmark = pytest.mark.browser
 

@@ -2,16 +2,14 @@
 administrator, and hostile text through every text column shown as text on upload and history."""
 from __future__ import annotations
 
-import time
-
 import pytest
-from selenium.common.exceptions import ElementClickInterceptedException, NoAlertPresentException
 from selenium.webdriver.common.by import By
 
 from metrics.read.export import logical_dump
 from metrics.ingest.write import ingest
 from tests.badfiles import xlsx_bytes
 from tests.conftest import require_browser
+from tests.integration.browser import click, drop, grid_text, no_alert, wait_until
 from tests.integration.conftest import add_user, browser_sign_in
 
 pytestmark = pytest.mark.browser
@@ -22,47 +20,6 @@ GOOD = ("Month,CSP Region,Attempted,Succeeded\n2021-12,North,1000,999\n2021-12,C
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert(2)</script>"
 LINK = "<a href=javascript:alert(3)>click</a>"
-
-
-def wait_until(condition, timeout: float = 30, what: str = "condition"):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise TimeoutError(what)
-
-
-def drop(dash_duo, path) -> None:
-    dash_duo.find_element("#upload-dropzone input[type=file]").send_keys(str(path))
-
-
-def click(dash_duo, element) -> None:
-    """Scroll the element to the middle of the window first (a 1080-pixel window cuts some off);
-    try again if the page was still moving (grids draw after the page)."""
-    for attempt in range(5):
-        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
-        time.sleep(0.2)
-        try:
-            element.click()
-            return
-        except ElementClickInterceptedException:
-            if attempt == 4:
-                raise
-
-
-def grid_text(dash_duo, selector: str) -> str:
-    return dash_duo.driver.execute_script(
-        f"const g = document.querySelector({selector!r}); return g ? g.innerText : ''")
-
-
-def no_alert(driver) -> bool:
-    try:
-        driver.switch_to.alert
-    except NoAlertPresentException:
-        return True
-    return False
 
 
 def test_upl010_the_whole_upload_flow(dash_duo, make_app, tmp_path):
@@ -95,14 +52,14 @@ def test_upl010_the_whole_upload_flow(dash_duo, make_app, tmp_path):
     final = [x for x in dash_duo.driver.find_elements(By.CSS_SELECTOR, "#upload-status label")
              if x.text.strip() == "Final"][0]
     click(dash_duo, final)
-    wait_until(lambda: "provisional → final" in grid_text(dash_duo, "#upload-preview-grid"),
+    wait_until(dash_duo, lambda: "provisional → final" in grid_text(dash_duo, "#upload-preview-grid"),
                what="the preview follows the status")
     # January 2022 is new: the preview says what the overview will say for it.
     new_month = dash_duo.find_element("#upload-new-month-2022-01").text
     assert "The overview for January 2022 will say" in new_month and "No cell will be Red" in new_month
     assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#upload-risk-warning") == []  # December is provisional
     dash_duo.find_element("#upload-reason").send_keys("CSP N resubmitted December after the review")
-    wait_until(confirm.is_enabled, what="Confirm enabled by the reason")
+    wait_until(dash_duo, confirm.is_enabled, what="Confirm enabled by the reason")
     click(dash_duo, confirm)
     dash_duo.wait_for_contains_text("#upload-done", "Stored as upload #", timeout=30)
     click(dash_duo, dash_duo.find_element("#upload-see-overview"))
@@ -135,7 +92,7 @@ def test_his010_an_administrator_rolls_back_a_month(dash_duo, make_app):
     assert "succeeded" in cards[0].text  # what the correction changed
     click(dash_duo, cards[1].find_element(By.CSS_SELECTOR, "button"))
     dash_duo.wait_for_element("#history-rollback-form", timeout=10)
-    wait_until(lambda: dash_duo.find_element("#history-rollback-form").is_displayed(), what="the form")
+    wait_until(dash_duo, lambda: dash_duo.find_element("#history-rollback-form").is_displayed(), what="the form")
     click(dash_duo, dash_duo.find_element("#history-rollback-confirm"))
     dash_duo.wait_for_contains_text("#history-rollback-message", "give a reason", timeout=20)
     assert north_january() == corrected
@@ -200,7 +157,7 @@ def test_sec020_uploaded_text_is_shown_as_text_on_upload_and_history(dash_duo, m
         assert text in preview, text
     dash_duo.find_element("#upload-reason").send_keys(f"{SCRIPT} corrected")
     confirm = dash_duo.find_element("#upload-confirm")
-    wait_until(confirm.is_enabled, what="Confirm enabled")
+    wait_until(dash_duo, confirm.is_enabled, what="Confirm enabled")
     click(dash_duo, confirm)
     dash_duo.wait_for_element("#upload-done", timeout=30)
     click(dash_duo, dash_duo.find_element("#upload-see-history"))

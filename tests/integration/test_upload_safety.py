@@ -4,7 +4,6 @@ month's preview says what the overview will say for it (computed by the overview
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -98,7 +97,7 @@ def test_upl022_final_figures_changed_or_rows_removed_need_the_tick(make_app):
 def test_upl023_the_page_wants_the_tick_as_well_as_the_reason(dash_duo, make_app, tmp_path):
     from tests.conftest import require_browser
     from tests.integration.conftest import add_user, browser_sign_in
-    from tests.integration.test_tools_browser import click, drop, wait_until
+    from tests.integration.browser import click, drop, type_into, wait_until
 
     require_browser()
     app = make_app(PUBLIC_READ=False)
@@ -113,15 +112,18 @@ def test_upl023_the_page_wants_the_tick_as_well_as_the_reason(dash_duo, make_app
     assert "November 2021: changes final figures" in warning.text and "removes 2 rows" in warning.text
     confirm, tick = dash_duo.find_element("#upload-confirm"), dash_duo.find_element("#upload-ack input")
     assert tick.is_displayed() and not tick.is_selected() and not confirm.is_enabled()
+    # Each step waits for the button to change, so each state is one the page has reached.
     dash_duo.find_element("#upload-reason").send_keys("CSP N resubmitted November")
-    time.sleep(0.5)  # the button follows the reason within one clientside step
-    assert not confirm.is_enabled(), "a reason alone does not confirm over final figures"
     click(dash_duo, tick)
-    wait_until(confirm.is_enabled, what="Confirm enabled by the reason and the tick")
-    click(dash_duo, tick)  # untick: disabled again
-    wait_until(lambda: not confirm.is_enabled(), what="Confirm disabled without the tick")
+    wait_until(dash_duo, confirm.is_enabled, what="Confirm enabled by the reason and the tick")
+    click(dash_duo, tick)  # untick: the reason alone does not confirm over final figures
+    wait_until(dash_duo, lambda: not confirm.is_enabled(), what="Confirm disabled without the tick")
     click(dash_duo, tick)
-    wait_until(confirm.is_enabled, what="Confirm enabled again")
+    wait_until(dash_duo, confirm.is_enabled, what="Confirm enabled again")
+    type_into(dash_duo, "#upload-reason", "")  # the tick alone does not confirm either
+    wait_until(dash_duo, lambda: not confirm.is_enabled(), what="Confirm disabled without the reason")
+    type_into(dash_duo, "#upload-reason", "CSP N resubmitted November")
+    wait_until(dash_duo, confirm.is_enabled, what="Confirm enabled by the reason again")
     click(dash_duo, confirm)
     dash_duo.wait_for_contains_text("#upload-done", "Stored as upload #", timeout=30)
     assert dash_duo.get_logs() == []

@@ -1,5 +1,5 @@
-"""`make run` serves on HOST/PORT and installs only the runtime requirements; `make test` adds the
-test tools. Checked with `make -n` (print, don't run) against an empty venv path, so every
+"""`make run` serves on HOST/PORT and installs only the runtime lock; `make test` installs the test
+lock (the runtime and the test tools); both check hashes; `make lock` compiles both. Checked with `make -n` (print, don't run) against an empty venv path, so every
 install step it would take is printed."""
 from __future__ import annotations
 
@@ -31,15 +31,14 @@ def test_mk001_run_takes_port_and_host_from_the_environment(tmp_path):
         "app.py --host 0.0.0.0 --port 8061")
 
 
-def test_mk002_run_installs_the_runtime_only_and_test_adds_the_test_tools(tmp_path):
-    run = "\n".join(dry_run("run", tmp_path))
-    assert "-r requirements.txt" in run
-    assert "requirements-dev.txt" not in run
+def test_mk002_run_installs_the_runtime_lock_only_and_test_the_test_lock(tmp_path):
+    venv = tmp_path / "venv"
+    run = [line for line in dry_run("run", tmp_path) if "pip install" in line]
+    assert run == [f"{venv}/bin/python -m pip install --quiet --require-hashes -r requirements.txt"]
     test = dry_run("test", tmp_path)
     assert sum("-m venv" in line for line in test) == 1  # one venv for both levels
-    assert [line for line in test if "pip install" in line and " -r " in line] == [
-        f"{tmp_path / 'venv'}/bin/python -m pip install --quiet -r requirements.txt",
-        f"{tmp_path / 'venv'}/bin/python -m pip install --quiet -r requirements-dev.txt"]
+    assert [line for line in test if "pip install" in line] == [
+        f"{venv}/bin/python -m pip install --quiet --require-hashes -r requirements-dev.txt"]
     assert test[-1].endswith("-m pytest")
 
 
@@ -50,4 +49,23 @@ def test_mk003_each_level_has_its_own_stamp(tmp_path):
     (venv / ".installed-run").touch()  # the runtime is installed: run installs nothing more
     assert not [line for line in dry_run("run", tmp_path) if "pip install" in line]
     assert [line for line in dry_run("test", tmp_path) if "pip install" in line] == [
-        f"{venv}/bin/python -m pip install --quiet -r requirements-dev.txt"]
+        f"{venv}/bin/python -m pip install --quiet --require-hashes -r requirements-dev.txt"]
+    (venv / ".installed-test").touch()  # a second make test installs nothing
+    assert not [line for line in dry_run("test", tmp_path) if "pip install" in line]
+    assert dry_run("test", tmp_path)[-1].endswith("-m pytest")
+
+
+def test_mk004_lock_compiles_the_test_lock_then_the_runtime_lock_held_to_it(tmp_path):
+    lock = dry_run("lock", tmp_path, UV="uv")
+    assert len(lock) == 2
+    test, runtime = lock
+    for line in lock:
+        assert line.startswith("uv pip compile pyproject.toml ")
+        for flag in ("--generate-hashes", "--python-version 3.11", "--python-platform x86_64-unknown-linux-gnu"):
+            assert flag in line, (flag, line)
+    assert "--extra test" in test and test.endswith("-o requirements-dev.txt")
+    assert "--extra" not in runtime and "-c requirements-dev.txt" in runtime
+    assert runtime.endswith("-o requirements.txt")
+    assert "--upgrade" not in test + runtime  # a refresh keeps the versions the locks hold
+    upgrade = dry_run("lock", tmp_path, UV="uv", UPGRADE="1")
+    assert "--upgrade" in upgrade[0] and "--upgrade" not in upgrade[1]
