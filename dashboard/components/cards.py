@@ -78,7 +78,7 @@ def page_header(title: str, intro: str, view) -> html.Div:
     month = month_label(view.month) if view.month else "no figures yet"
     return html.Div([
         html.H1([title, html.Span(f" · {month}", className="page-month")], className="page-title"),
-        html.P(intro, className="page-intro"),
+        html.P(intro, className="page-intro") if intro else None,
         coverage_note(view),
     ], className="page-header")
 

@@ -80,7 +80,7 @@ def trend_table(months: list[str], items: list[dict], metric_id: str, bands=None
         if parts:
             for key, header in zip(("numerator", "denominator"), parts):
                 cols.append(number_column(f"{field}{key[0]}", f"{s['short']} {header}", "count", 0))
-                columns.append((f"{field}{key[0]}", [_num(v) for v in s["frame"][key]]))
+                columns.append((f"{field}{key[0]}", [number(v) for v in s["frame"][key]]))
     if total is not None:
         cols.append(number_column("total", "Total", u, dec))
         columns.append(("total", values(total)))
@@ -95,7 +95,7 @@ def trend_table(months: list[str], items: list[dict], metric_id: str, bands=None
         for field, vals in columns:
             row[field] = figures.clean([vals[i]], dec)[0]
         if bands is not None:
-            row.update(target=_num(bands["target"].iloc[i]), minimum=_num(bands["minimum"].iloc[i]),
+            row.update(target=number(bands["target"].iloc[i]), minimum=number(bands["minimum"].iloc[i]),
                        rag=_rag_text(bands["rag"].iloc[i]))
         statuses = {s["frame"]["status"].iloc[i] for s in items} - {None}
         statuses = {s for s in statuses if isinstance(s, str)}
@@ -105,7 +105,8 @@ def trend_table(months: list[str], items: list[dict], metric_id: str, bands=None
     return cols, rows[::-1]
 
 
-def _num(value):
+def number(value):
+    """A float for the wire; None for a blank or NaN."""
     return None if value is None or value != value else float(value)
 
 

@@ -20,8 +20,9 @@ from report import figures
 from dashboard import theme
 from ..context import get_context
 from .cards import chart_card, tiles_row
-from dashboard.state.view import judged, notes
-from .family import applicable, comparison_cards, dimension, metric, series, split, tile, trend_card
+from .data import judged, notes
+from .family import (applicable, comparison_cards, dimension, metric, number, series, split, tile,
+                     trend_card)
 from .grid import number_column, text_column
 
 HALF_WIDTH = 820  # width hint for a card that shares its row
@@ -184,9 +185,9 @@ def month_by_view(s: Scope, v: View) -> list:
     colours = theme.DIMENSION_COLOURS.get(v.across, {})
     figure = figures.grouped_bar_figure(
         [dim.label(k) for k in keys],
-        {across.short(g): ([_number(last[g].get(k)) for k in keys], theme.colour_for(g, colours, i))
+        {across.short(g): ([number(last[g].get(k)) for k in keys], theme.colour_for(g, colours, i))
          for i, g in enumerate(groups)}, unit=m.unit, decimals=m.decimals)
-    rows = [{"key": dim.label(k), **{f"r{i}": _number(last[g].get(k)) for i, g in enumerate(groups)}}
+    rows = [{"key": dim.label(k), **{f"r{i}": number(last[g].get(k)) for i, g in enumerate(groups)}}
             for k in keys]
     columns = [text_column("key", dim.title, minWidth=220)] + [
         number_column(f"r{i}", across.label(g), m.unit, m.decimals) for i, g in enumerate(groups)]
@@ -220,10 +221,6 @@ def render_views(s: Scope, views) -> list:
 
 def _row(cards: list):
     return html.Div(cards, className="chart-grid")
-
-
-def _number(value):
-    return None if value is None or value != value else float(value)
 
 
 def running_total(history: pd.DataFrame, by: str, key, months: list[str]) -> pd.DataFrame:

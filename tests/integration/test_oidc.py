@@ -260,7 +260,7 @@ def test_sso013_sign_in_page_offers_both_and_an_unreachable_provider_is_a_clear_
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"OIDC_ROLE_MAP": "opsg-admins=root"}, "'opsg-admins=root': the role must be one of viewer, uploader, admin"),
+    ({"OIDC_ROLE_MAP": "opsg-admins=root"}, "'opsg-admins=root': the role must be one of viewer, uploader, secretary, admin"),
     ({"OIDC_ROLE_MAP": ""}, "OIDC_ROLE_MAP is empty"),
     ({"OIDC_CLIENT_ID": ""}, "OIDC_CLIENT_ID is not"),
 ])
