@@ -162,7 +162,7 @@ def candidates(catalog: Catalog, dataset: str | None) -> list[Dataset]:
 
 
 # --------------------------------------------------------------------------------------- CSV
-def _decode(data: bytes) -> tuple[str | None, str]:
+def decode_text(data: bytes) -> tuple[str | None, str]:
     """(text, encoding): UTF-8 (BOM or not), UTF-16 with BOM or Windows-1252; None if binary."""
     encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
@@ -181,7 +181,7 @@ def _decode(data: bytes) -> tuple[str | None, str]:
     return text, encoding
 
 
-def _delimiter(text: str) -> str:
+def delimiter_of(text: str) -> str:
     first = next((line for line in text[:65536].splitlines() if line.strip()), "")
     return max(",;\t", key=lambda d: (first.count(d), d == ","))
 
@@ -275,12 +275,12 @@ def read_csv(data: bytes, name: str, catalog: Catalog, dataset: str | None,
              log: ErrorLog) -> list[Sheet]:
     """The CSV as one sheet named after the file (none if it is not text, has no header or goes
     past a limit)."""
-    text, encoding = _decode(data)
+    text, encoding = decode_text(data)
     if text is None:
         log.add(name, None, None, None, f"{NOT_A_TABLE}: it is neither a workbook nor text; "
                 "upload an .xlsx workbook or a CSV file")
         return []
-    delim = _delimiter(text)
+    delim = delimiter_of(text)
     try:
         fast = encoding == "utf-8-sig" and _surely_within_limits(data, delim)
         records = _scan_csv(text, delim, name, _Budget(), log, full=not fast)
@@ -348,6 +348,7 @@ _DEFUSED = False
 
 
 def _openpyxl():
+    """openpyxl, with the standard library's XML parsers defused first (once)."""
     global _DEFUSED
     if not _DEFUSED:
         import defusedxml
@@ -369,7 +370,7 @@ def read_xlsx(data: bytes, name: str, catalog: Catalog, dataset: str | None, max
         log.add(name, None, None, None, problem)
         return []
     try:
-        book = _openpyxl().load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = open_workbook(data)
     except Exception as exc:  # openpyxl raises many kinds for a zip that is not a workbook
         log.add(name, None, None, None, f"{NOT_A_TABLE}: the zip could not be read as an XLSX "
                 f"workbook; {DAMAGED.format(type(exc).__name__)} as .xlsx")
@@ -519,3 +520,21 @@ def _sheet_from(ws, dataset: str | None, catalog: Catalog, budget: _Budget,
                for j in range(width)]
     rows = np.array([n for n, _ in body], dtype=np.int64)
     return Sheet(ws.title, dataset, [h.strip() for h in header], header_row, columns, rows)
+
+
+def open_workbook(data: bytes):
+    """The workbook read-only with values only (openpyxl, XML defused). Check ``xlsx_problem``
+    first; openpyxl raises many kinds of exception for a zip that is not a workbook."""
+    return _openpyxl().load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+
+
+def sheet_rows(ws, log: ErrorLog) -> list[tuple[int, list[str]]] | None:
+    """(row number, cell texts) of each row of ``ws`` holding a value, read within ``Limits``
+    like a figures upload's sheet; None when it could not be read (the located error is logged)."""
+    try:
+        return list(_sheet_records(ws, _Budget(), log))
+    except _Stop:
+        return None
+    except Exception as exc:  # truncated XML, a bad zip member, a value openpyxl rejects
+        log.add(ws.title, None, None, None, DAMAGED.format(_damage(exc)))
+        return None
