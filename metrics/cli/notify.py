@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from metrics.cli.common import store_and_catalog
 from metrics.notify import events as notify
 
 EXIT_OK, EXIT_REJECTED = 0, 1
@@ -10,9 +11,7 @@ EVENTS_HELP = "comma-separated events: " + ", ".join(f"{k} ({v})" for k, v in no
 
 
 def _open(args):
-    from metrics.cli.commands import _store_and_catalog
-
-    return _store_and_catalog(args)
+    return store_and_catalog(args)
 
 
 def cmd_subscribe(args) -> int:
