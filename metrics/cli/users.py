@@ -9,18 +9,18 @@ from metrics.cli.common import EXIT_OK, store_and_catalog
 
 def cmd_users(args) -> int:
     from metrics.accounts import users as accounts
-    from metrics.notify import events as notify
+    from metrics.notify import subscriptions
 
     store, _, _ = store_and_catalog(args)
     if args.users_command == "list":
         with store.read() as conn:
             for u in accounts.list_users(conn):
                 print(f"{u['name']}\t{u['role']}\t{'disabled' if u['disabled'] else 'active'}"
-                      f"\t{notify.email_of(conn, u['name']) or ''}")
+                      f"\t{subscriptions.email_of(conn, u['name']) or ''}")
         return EXIT_OK
     if args.users_command == "set-email":
         with store.write() as conn:
-            email = notify.set_email(conn, args.name, args.address)
+            email = subscriptions.set_email(conn, args.name, args.address)
         print(f"{args.name}: e-mail {email or 'cleared'}")
         return EXIT_OK
     if args.users_command == "add":
@@ -29,7 +29,7 @@ def cmd_users(args) -> int:
         with store.write() as conn:
             accounts.add_user(conn, args.name, args.role, password)
             if args.email:  # checked before anything commits: a bad address adds no user
-                notify.set_email(conn, args.name, args.email)
+                subscriptions.set_email(conn, args.name, args.email)
         print(f"added {args.name} ({args.role})")
         if generated:
             print(f"password: {password}")
