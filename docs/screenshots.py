@@ -184,7 +184,7 @@ def notification_scenes(driver, base: str, app, out: Path) -> None:
     sent through a local SMTP server (aiosmtpd), one waiting after a refused connection, a webhook."""
     from aiosmtpd.controller import Controller
 
-    from metrics.notify import events as notify
+    from metrics.notify import subscriptions
     from metrics.ingest.write import ingest
     from metrics.notify.mailer import deliver_due
     from metrics.settings import load_settings
@@ -206,15 +206,15 @@ def notification_scenes(driver, base: str, app, out: Path) -> None:
     ctx = app.server.extensions["opsg"]
     store, catalog = ctx.store, ctx.catalog
     with store.write() as conn:
-        notify.set_email(conn, ADMIN, "secas.admin@example.org", ADMIN)
-        notify.subscribe(conn, catalog, ADMIN, "red,rag", ["ota_success_rate", "incidents_major"], actor=ADMIN)
-        notify.subscribe(conn, catalog, ADMIN, "final,pack", actor=ADMIN)
-        notify.set_email(conn, "dcc.analyst", "analyst@dcc.example.org", ADMIN)
-        notify.subscribe(conn, catalog, "dcc.analyst", "late", actor=ADMIN)
-        notify.set_email(conn, "supplier.member", "member@supplier.example.org", ADMIN)
-        notify.subscribe(conn, catalog, "supplier.member", "red", ["ota_success_rate"], actor=ADMIN)
+        subscriptions.set_email(conn, ADMIN, "secas.admin@example.org", ADMIN)
+        subscriptions.subscribe(conn, catalog, ADMIN, "red,rag", ["ota_success_rate", "incidents_major"], actor=ADMIN)
+        subscriptions.subscribe(conn, catalog, ADMIN, "final,pack", actor=ADMIN)
+        subscriptions.set_email(conn, "dcc.analyst", "analyst@dcc.example.org", ADMIN)
+        subscriptions.subscribe(conn, catalog, "dcc.analyst", "late", actor=ADMIN)
+        subscriptions.set_email(conn, "supplier.member", "member@supplier.example.org", ADMIN)
+        subscriptions.subscribe(conn, catalog, "supplier.member", "red", ["ota_success_rate"], actor=ADMIN)
         # on this machine only (allowed for the screenshots, as in the tests): nothing leaves 127.0.0.1
-        notify.add_webhook(conn, f"http://127.0.0.1:{hook_port}/hooks/opsg-teams", "red,pack", ADMIN,
+        subscriptions.add_webhook(conn, f"http://127.0.0.1:{hook_port}/hooks/opsg-teams", "red,pack", ADMIN,
                            allow_loopback=True)
 
     class Accept:

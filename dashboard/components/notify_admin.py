@@ -7,6 +7,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from metrics.accounts import users as accounts
 from metrics.notify import events as notify
+from metrics.notify import subscriptions
 
 from dashboard.web.auth import callback_requires, current_user
 from ..context import get_context
@@ -25,8 +26,8 @@ def section() -> html.Div:
     context = get_context()
     with context.store.read() as conn:
         users = accounts.list_users(conn)
-        subs = notify.subscriptions(conn)
-        hooks = notify.list_webhooks(conn)
+        subs = subscriptions.subscriptions(conn)
+        hooks = subscriptions.list_webhooks(conn)
         log = notify.delivery_log(conn)
     smtp = context.settings.get("SMTP_HOST")
     status = (f"E-mail goes out through {smtp}:{context.settings['SMTP_PORT']}; "
@@ -80,8 +81,8 @@ def register_callbacks(app) -> None:
         if not name:
             return "", [], []
         with get_context().store.read() as conn:
-            email = notify.email_of(conn, name)
-            events, metrics = chosen(notify.subscriptions(conn, name))
+            email = subscriptions.email_of(conn, name)
+            events, metrics = chosen(subscriptions.subscriptions(conn, name))
         return email or "", events, metrics
 
     @app.callback(Output("ntf-message", "children"), Output("ntf-subs", "children"),
@@ -102,26 +103,26 @@ def register_callbacks(app) -> None:
         try:
             with context.store.write() as conn:
                 if action == "ntf-hook-add":
-                    hook = notify.add_webhook(conn, url or "", hook_events or [], actor,
+                    hook = subscriptions.add_webhook(conn, url or "", hook_events or [], actor,
                                               allow_loopback=bool(context.settings["WEBHOOK_ALLOW_LOOPBACK"]))
                     text = (f"Added webhook {hook['id']}. Its signing secret, shown once: {hook['secret']}")
                     cleared = ""
                 elif action == "ntf-hook-remove":
                     if not hook_id:
                         raise ValueError("choose a webhook to remove")
-                    notify.remove_webhook(conn, hook_id, actor)
+                    subscriptions.remove_webhook(conn, hook_id, actor)
                     text = f"Removed webhook {hook_id}."
                 elif not name:
                     raise ValueError("choose a user first")
                 elif action == "ntf-email-save":
-                    saved = notify.set_email(conn, name, email, actor)
+                    saved = subscriptions.set_email(conn, name, email, actor)
                     text = f"{name}'s address is now {saved}." if saved else f"{name} has no address now."
                 else:
-                    notify.set_subscriptions(conn, context.catalog, name, events or [], metrics or [], actor)
+                    subscriptions.set_subscriptions(conn, context.catalog, name, events or [], metrics or [], actor)
                     text = f"Saved {name}'s notifications."
         except ValueError as exc:
             return message(str(exc), False), no_update, no_update, no_update, no_update
         with context.store.read() as conn:
-            subs, hooks = notify.subscriptions(conn), notify.list_webhooks(conn)
+            subs, hooks = subscriptions.subscriptions(conn), subscriptions.list_webhooks(conn)
         return (message(text), subscriptions_grid("ntf-subs-grid", subs, context.catalog),
                 webhooks_grid(hooks), _hook_options(hooks), cleared)

@@ -10,6 +10,7 @@ import dash
 from dash import Input, Output, State, html, no_update
 
 from metrics.notify import events as notify
+from metrics.notify import subscriptions
 
 from dashboard.web.auth import allowed, callback_requires, current_user
 from dashboard.components.message import message
@@ -26,8 +27,8 @@ def layout(**_query):
         return access_note("account", "Your account", "viewer")
     context, user = get_context(), current_user()
     with context.store.read() as conn:
-        email = notify.email_of(conn, user.name)
-        subs = notify.subscriptions(conn, user.name)
+        email = subscriptions.email_of(conn, user.name)
+        subs = subscriptions.subscriptions(conn, user.name)
     events, metrics = chosen(subs)
     address = [html.P(["Notifications go to ", html.Strong(email, id="account-email"), "."])] if email else [
         html.Div("You have no e-mail address yet, so no notification can reach you. Ask a SECAS "
@@ -61,12 +62,12 @@ def register_callbacks(app) -> None:
         context, user = get_context(), current_user()
         try:
             with context.store.write() as conn:
-                notify.set_subscriptions(conn, context.catalog, user.name, events or [], metrics or [],
+                subscriptions.set_subscriptions(conn, context.catalog, user.name, events or [], metrics or [],
                                          actor=user.name)
         except ValueError as exc:
             return message(str(exc), False), no_update
         with context.store.read() as conn:
-            subs = notify.subscriptions(conn, user.name)
+            subs = subscriptions.subscriptions(conn, user.name)
         text = (f"Saved: {', '.join(e for e in notify.EVENTS if e in (events or []))}."
                 if events else "Saved: you get no notifications.")
         return message(text), subscriptions_grid("account-subs-grid", subs, context.catalog, own=True)

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from metrics.store import schema
 from metrics.notify.mailer import read_unsubscribe_token
-from metrics.notify.events import EVENTS, unsubscribe_user_id
+from metrics.notify.events import EVENTS
+from metrics.notify.subscriptions import unsubscribe_user_id
 
 from dashboard.context import get_context
 from dashboard.web.security import csrf_token

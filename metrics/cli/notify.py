@@ -3,23 +3,23 @@ from __future__ import annotations
 
 import argparse
 
+from metrics.cli.common import store_and_catalog
 from metrics.notify import events as notify
+from metrics.notify import subscriptions
 
 EXIT_OK, EXIT_REJECTED = 0, 1
 EVENTS_HELP = "comma-separated events: " + ", ".join(f"{k} ({v})" for k, v in notify.EVENT_HELP.items())
 
 
 def _open(args):
-    from metrics.cli.commands import _store_and_catalog
-
-    return _store_and_catalog(args)
+    return store_and_catalog(args)
 
 
 def cmd_subscribe(args) -> int:
     store, catalog, _ = _open(args)
     with store.write() as conn:
-        added = notify.subscribe(conn, catalog, args.name, args.events, args.metric or ())
-        address = notify.email_of(conn, args.name)
+        added = subscriptions.subscribe(conn, catalog, args.name, args.events, args.metric or ())
+        address = subscriptions.email_of(conn, args.name)
     for event, metric in added:
         print(f"subscribed {args.name} to {event}" + (f" for {metric}" if metric else ""))
     if not added:
@@ -32,7 +32,7 @@ def cmd_subscribe(args) -> int:
 def cmd_unsubscribe(args) -> int:
     store, _, _ = _open(args)
     with store.write() as conn:
-        removed = notify.unsubscribe(conn, args.name, args.events)
+        removed = subscriptions.unsubscribe(conn, args.name, args.events)
     print(f"removed {removed} subscription(s) of {args.name}")
     return EXIT_OK
 
@@ -40,7 +40,7 @@ def cmd_unsubscribe(args) -> int:
 def cmd_subscriptions(args) -> int:
     store, _, _ = _open(args)
     with store.read() as conn:
-        for s in notify.subscriptions(conn, args.name):
+        for s in subscriptions.subscriptions(conn, args.name):
             print(f"{s['user']}\t{s['email'] or '(no address)'}\t{s['event']}\t{s['metric'] or 'all metrics'}")
     return EXIT_OK
 
@@ -49,7 +49,7 @@ def cmd_webhooks(args) -> int:
     store, _, settings = _open(args)
     if args.webhooks_command == "add":
         with store.write() as conn:
-            hook = notify.add_webhook(conn, args.url, args.events, args.user,
+            hook = subscriptions.add_webhook(conn, args.url, args.events, args.user,
                                       allow_loopback=bool(settings["WEBHOOK_ALLOW_LOOPBACK"]))
         print(f"added webhook {hook['id']} for {', '.join(hook['events'])}: {hook['url']}")
         print("each POST carries X-OPSG-Signature: sha256=HMAC-SHA256(body) with this secret "
@@ -58,11 +58,11 @@ def cmd_webhooks(args) -> int:
         return EXIT_OK
     if args.webhooks_command == "remove":
         with store.write() as conn:
-            notify.remove_webhook(conn, args.id, args.user)
+            subscriptions.remove_webhook(conn, args.id, args.user)
         print(f"removed webhook {args.id}")
         return EXIT_OK
     with store.read() as conn:
-        for hook in notify.list_webhooks(conn):
+        for hook in subscriptions.list_webhooks(conn):
             print(f"{hook['id']}\t{hook['events']}\t{hook['url']}")
     return EXIT_OK
 

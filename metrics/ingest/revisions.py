@@ -13,7 +13,8 @@ from sqlalchemy import Connection, func, insert, select
 
 from metrics.store import schema
 from metrics.catalog import Catalog
-from metrics.ingest.write import SliceChange, categorised, diff_into, read_revision_frame, write_slices
+from metrics.ingest.plan import SliceChange, categorised, diff_into, read_revision_frame
+from metrics.ingest.write import write_slices
 from metrics.store.engine import Store, audit, utcnow
 
 

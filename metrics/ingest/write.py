@@ -1,4 +1,5 @@
-"""Ingest an upload: validate, plan what changes per (dataset, month) slice, write it as revisions.
+"""Ingest an upload: validate, plan what changes per (dataset, month) slice (plan.py), write it as
+revisions.
 
 One upload is one transaction under the database write lock: either every slice is written or none.
 An upload replaces each (dataset, month) slice it contains; the replaced revision is kept.
@@ -20,6 +21,7 @@ from metrics.catalog import Catalog, Dataset
 from metrics.errors import UploadError
 from metrics.notify.events import UploadWatch
 from metrics.upload.validate import parse_upload
+from metrics.ingest.plan import SliceChange, categorised, content_columns, plan_dataset, slice_digests
 from metrics.ingest.rollups import rollup_frames
 from metrics.store.engine import Store, audit, utcnow
 
@@ -27,23 +29,7 @@ STATUSES = ("provisional", "final")
 # Sources whose uploads may carry the moment they were received (``received_at``) rather than
 # now: only the demo loader, which stamps each synthetic month when the DCC would have sent it.
 RECEIVED_AT_SOURCES = ("demo",)
-MAX_EXAMPLES = 5
 NEW_MONTHS_SUMMARISED = 6  # a dry run summarises at most the latest this many months it adds
-
-
-@dataclass
-class SliceChange:
-    """What an upload does to one (dataset, month) slice."""
-    dataset: str
-    month: str
-    kind: str  # added | changed | unchanged
-    rows: int
-    status: str
-    previous_status: str | None = None
-    rows_added: int = 0
-    rows_removed: int = 0
-    rows_changed: int = 0
-    examples: list[dict] = field(default_factory=list)  # {"key", "column", "old", "new"}
 
 
 @dataclass
@@ -119,7 +105,7 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
     digests = {name: slice_digests(catalog.datasets[name], table) for name, table in tables.items()}
     statuses = {name: month_statuses(table, status) for name, table in tables.items()}
     with (store.read() if dry_run else store.write()) as conn:
-        plans = {name: _plan_dataset(conn, catalog.datasets[name], table, statuses[name],
+        plans = {name: plan_dataset(conn, catalog.datasets[name], table, statuses[name],
                                      digests[name])
                  for name, table in tables.items()}
         report.changes = [c for changes in plans.values() for c in changes]
@@ -227,115 +213,6 @@ def rehearse_new_months(store: Store, catalog: Catalog, report: IngestReport, ta
     return result
 
 
-def _content_columns(ds: Dataset) -> list[str]:
-    if ds.notes:
-        return ["date", "title", "detail", "metric", "csp_region"]
-    return [*ds.dimensions, *ds.measures]
-
-
-def _key_columns(ds: Dataset) -> list[str]:
-    return ["date", "title"] if ds.notes else list(ds.dimensions)
-
-
-def categorised(ds: Dataset, table: pd.DataFrame) -> pd.DataFrame:
-    """Month and dimensions as categoricals: every later group-by then skips re-hashing strings."""
-    keys = ["month"] if ds.notes else ["month", *ds.dimensions]
-    return table.astype({k: "category" for k in keys})
-
-
-def slice_digests(ds: Dataset, table: pd.DataFrame) -> dict[str, str]:
-    """A digest per month of the slice's figures, independent of row order and of the file.
-
-    Row hashes are summed (mod 2**64), which is order-independent, then bound with the row count.
-    """
-    cols = _content_columns(ds)
-    # Hash text as text, so a digest never depends on whether a column was categorical.
-    plain = table[cols].astype({c: object for c in cols if table[c].dtype == "category"})
-    row_hash = pd.util.hash_pandas_object(plain, index=False)
-    grouped = row_hash.groupby(table["month"], observed=True)
-    sums, counts = grouped.sum(), grouped.size()
-    header = ",".join(cols)
-    return {m: hashlib.sha256(f"{header}|{int(counts[m])}|{int(sums[m])}".encode()).hexdigest()
-            for m in sums.index}
-
-
-def _current_revisions(conn: Connection, dataset: str, months) -> dict:
-    r = schema.revisions
-    rows = conn.execute(select(r.c.id, r.c.month, r.c.status, r.c.content_sha).where(
-        r.c.dataset == dataset, r.c.month.in_(list(months)), r.c.superseded_at.is_(None)))
-    return {row.month: row for row in rows}
-
-
-def _plan_dataset(conn: Connection, ds: Dataset, table: pd.DataFrame, statuses: dict[str, str],
-                  digests: dict[str, str]) -> list[SliceChange]:
-    """What the upload does to each month slice of one dataset, with old -> new examples."""
-    sizes = table.groupby("month", observed=True).size()
-    current = _current_revisions(conn, ds.name, digests)
-    changes = []
-    for month in sorted(digests):
-        status = statuses[month]
-        change = SliceChange(ds.name, month, "added", int(sizes[month]), status)
-        old = current.get(month)
-        if old is None:
-            change.rows_added = change.rows
-        else:
-            change.previous_status = old.status
-            if old.content_sha == digests[month] and old.status == status:
-                change.kind = "unchanged"
-            else:
-                change.kind = "changed"
-                diff_into(change, ds, read_revision_frame(conn, ds, old.id),
-                           table[table["month"] == month])
-        changes.append(change)
-    return changes
-
-
-def diff_into(change: SliceChange, ds: Dataset, old: pd.DataFrame, new: pd.DataFrame) -> None:
-    """Fill ``change`` with rows added, removed and changed from ``old`` to ``new`` (one month's
-    rows each, keyed by the dataset's dimensions), and up to MAX_EXAMPLES old -> new examples."""
-    key = _key_columns(ds)
-    values = [c for c in _content_columns(ds) if c not in key]
-    new = new.astype({c: object for c in new.columns if new[c].dtype == "category"})
-    if not key:  # a dataset with no dimensions has one row per month
-        old, new = old.assign(_k=0), new.assign(_k=0)
-        key = ["_k"]
-    merged = old[key + values].merge(new[key + values], on=key, how="outer",
-                                     suffixes=("_old", "_new"), indicator=True)
-    change.rows_added = int((merged["_merge"] == "right_only").sum())
-    change.rows_removed = int((merged["_merge"] == "left_only").sum())
-    both = merged[merged["_merge"] == "both"]
-    changed_mask = pd.Series(False, index=both.index)
-    for col in values:
-        o, n = both[f"{col}_old"], both[f"{col}_new"]
-        differs = ~((o == n) | (o.isna() & n.isna()))
-        changed_mask |= differs
-        for idx in both.index[differs][: MAX_EXAMPLES - len(change.examples)]:
-            change.examples.append({
-                "key": {k: str(both.at[idx, k]) for k in key if k != "_k"}, "column": col,
-                "old": _plain(both.at[idx, f"{col}_old"]), "new": _plain(both.at[idx, f"{col}_new"])})
-    change.rows_changed = int(changed_mask.sum())
-
-
-def _plain(value):
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)  # larger ones stay floats: a JSON integer past 64 bits cannot be read
-    return value.item() if hasattr(value, "item") else value
-
-
-def read_revision_frame(conn: Connection, ds: Dataset, revision_id: int) -> pd.DataFrame:
-    """A stored revision's rows with the dataset's column names."""
-    if ds.notes:
-        n = schema.notes
-        rows = conn.execute(select(n.c.date, n.c.title, n.c.detail, n.c.metric, n.c.csp_region)
-                            .where(n.c.revision_id == revision_id)).all()
-        return pd.DataFrame(rows, columns=_content_columns(ds))
-    rr = schema.revision_rows
-    data = conn.execute(select(rr.c.payload).where(rr.c.revision_id == revision_id)).scalar_one()
-    return payload.decode(data, numeric=ds.measures)
-
-
 def write_slices(conn: Connection, ds: Dataset, table: pd.DataFrame, upload_id: int,
                  status: str | dict[str, str], now, reason: str | None,
                  digests: dict[str, str] | None = None) -> dict[str, int]:
@@ -355,11 +232,11 @@ def write_slices(conn: Connection, ds: Dataset, table: pd.DataFrame, upload_id: 
             row_count=int(sizes[month]), content_sha=digests[month], created_at=now, reason=reason
         ).returning(r.c.id)).scalar_one()
     if ds.notes:
-        rows = table[_content_columns(ds)].assign(
+        rows = table[content_columns(ds)].assign(
             revision_id=table["month"].astype(str).map(ids).to_numpy())
         bulk_insert(conn, "notes", rows)
         return ids
-    columns = _content_columns(ds)
+    columns = content_columns(ds)
     conn.execute(insert(schema.revision_rows), [
         {"revision_id": ids[month], "payload": payload.encode(frame, columns)}
         for month, frame in table.groupby("month", sort=False, observed=True)])

@@ -30,8 +30,8 @@ from sqlalchemy import select, update
 from metrics.store import schema
 from metrics.catalog import Catalog
 from metrics.months import month_label
-from metrics.notify.events import (EVENT_HELP, concerns, due_filter, user_subscriptions,
-    webhook_subscriptions, check_webhook_url)
+from metrics.notify.events import EVENT_HELP, concerns, due_filter, user_subscriptions, webhook_subscriptions
+from metrics.notify.subscriptions import check_webhook_url
 from metrics.rag import RAG_LABELS
 from metrics.settings import DATA_DIR
 from metrics.store.engine import Store, utcnow

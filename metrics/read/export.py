@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 
 from metrics.store import schema
 from metrics.catalog import Catalog
-from metrics.ingest.write import read_revision_frame
+from metrics.ingest.plan import read_revision_frame
 from metrics.read.queries import revisions_in_force
 
 def dataset_frame(conn: Connection, catalog: Catalog, dataset: str, as_of: datetime | None = None

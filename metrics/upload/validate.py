@@ -17,7 +17,8 @@ from metrics.catalog import Catalog, Dataset
 from metrics.errors import ErrorLog, UploadError, did_you_mean, or_list, quoted
 from metrics.upload.readers import (NOT_A_TABLE, OLE_MAGIC, ZIP_MAGIC, Match, Sheet, column_letter,
     header_key, match_header, megabytes, read_csv, read_xlsx)
-from metrics.upload.cells import check_columns, number_text
+from metrics.upload.cells import number_text
+from metrics.upload.columns import check_columns
 
 
 @dataclass

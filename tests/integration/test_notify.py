@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from metrics.accounts import users as accounts
 from metrics.notify import events as notify
+from metrics.notify import subscriptions
 from metrics.store import schema
 from metrics.ingest.write import ingest
 from metrics.jobs.tasks import check_late_submissions
@@ -53,9 +54,9 @@ def member(store, catalog, name="alice", email="alice@example.org", events="red,
     with store.write() as conn:
         accounts.add_user(conn, name, "viewer", "a-long-password")
         if email:
-            notify.set_email(conn, name, email)
+            subscriptions.set_email(conn, name, email)
         if events:
-            notify.subscribe(conn, catalog, name, events, metrics)
+            subscriptions.subscribe(conn, catalog, name, events, metrics)
 
 
 def outbox_rows(store):
@@ -162,9 +163,9 @@ def test_ntf005_subscriber_removed_between_event_and_delivery_gets_nothing(store
     ingest(store, catalog, ota_csv("2024-01", north=(100, 90)), "a.csv")
     assert len(outbox_rows(store)) == 3
     with store.write() as conn:
-        notify.unsubscribe(conn, "alice")
+        subscriptions.unsubscribe(conn, "alice")
         accounts.set_disabled(conn, "dave", True, "admin")
-        notify.unsubscribe(conn, "erin", "rag")  # still wants red
+        subscriptions.unsubscribe(conn, "erin", "rag")  # still wants red
     counts = deliver_due(store, catalog, mail_settings(smtp.port))
     assert counts["cancelled"] == 2 and counts["sent"] == 1
     assert [to for to, _ in smtp.messages] == [["erin@example.org"]]
@@ -258,7 +259,7 @@ def test_ntf011_late_flags_queue_one_message_per_run(store, catalog, smtp):
 
 def test_ntf012_webhook_gets_signed_json_once(store, catalog, receiver):
     with store.write() as conn:
-        hook = notify.add_webhook(conn, receiver.url, "red", "admin", allow_loopback=True)
+        hook = subscriptions.add_webhook(conn, receiver.url, "red", "admin", allow_loopback=True)
     ingest(store, catalog, ota_csv("2024-01", north=(100, 90)), "a.csv")
     settings = mail_settings(free_port(), WEBHOOK_ALLOW_LOOPBACK=True)
     settings["SMTP_HOST"] = ""
@@ -277,7 +278,7 @@ def test_ntf012_webhook_gets_signed_json_once(store, catalog, receiver):
 
 def test_ntf013_webhook_redirect_not_followed_and_retried(store, catalog, receiver):
     with store.write() as conn:
-        notify.add_webhook(conn, receiver.url, "rag", "admin", allow_loopback=True)
+        subscriptions.add_webhook(conn, receiver.url, "rag", "admin", allow_loopback=True)
     receiver.status, receiver.location = 302, "/admin"
     ingest(store, catalog, ota_csv("2024-01"), "a.csv")
     settings = mail_settings(free_port(), WEBHOOK_ALLOW_LOOPBACK=True)
@@ -293,12 +294,12 @@ def test_ntf013_webhook_redirect_not_followed_and_retried(store, catalog, receiv
                                  "http://user:pw@example.org/", "http://0.0.0.0/"])
 def test_ntf014_webhook_targets_refused(store, url):
     with store.write() as conn, pytest.raises(ValueError, match="webhook"):
-        notify.add_webhook(conn, url, "red", "admin")
+        subscriptions.add_webhook(conn, url, "red", "admin")
 
 
 def test_ntf015_webhook_refused_at_send_time_without_the_allow_setting(store, catalog, receiver):
     with store.write() as conn:
-        notify.add_webhook(conn, receiver.url, "rag", "admin", allow_loopback=True)
+        subscriptions.add_webhook(conn, receiver.url, "rag", "admin", allow_loopback=True)
     ingest(store, catalog, ota_csv("2024-01"), "a.csv")
     counts = deliver_due(store, catalog, mail_settings(free_port()))  # WEBHOOK_ALLOW_LOOPBACK false
     assert counts["retry"] == 1 and receiver.requests == []
@@ -310,19 +311,19 @@ def test_ntf016_invalid_email_refused_with_clear_error(store, address):
     with store.write() as conn:
         accounts.add_user(conn, "alice", "viewer", "a-long-password")
     with store.write() as conn, pytest.raises(ValueError, match="not a valid e-mail address"):
-        notify.set_email(conn, "alice", address)
+        subscriptions.set_email(conn, "alice", address)
     with store.read() as conn:
-        assert notify.email_of(conn, "alice") is None
+        assert subscriptions.email_of(conn, "alice") is None
 
 
 def test_ntf017_unknown_event_or_metric_refused(store, catalog):
     member(store, catalog, events=None)
     with store.write() as conn, pytest.raises(ValueError, match="unknown event 'blue'"):
-        notify.subscribe(conn, catalog, "alice", "red,blue")
+        subscriptions.subscribe(conn, catalog, "alice", "red,blue")
     with store.write() as conn, pytest.raises(ValueError, match="unknown metric 'nope'"):
-        notify.subscribe(conn, catalog, "alice", "red", ["nope"])
+        subscriptions.subscribe(conn, catalog, "alice", "red", ["nope"])
     with store.read() as conn:
-        assert notify.subscriptions(conn, "alice") == []
+        assert subscriptions.subscriptions(conn, "alice") == []
 
 
 def test_ntf018_pack_attached_or_linked_when_over_10_mb(store, catalog, smtp):
@@ -416,7 +417,7 @@ def test_ntf021_a_webhook_that_hangs_times_out_and_waits_for_a_retry(store, cata
 
     receiver.server.RequestHandlerClass.do_POST = hang
     with store.write() as conn:
-        notify.add_webhook(conn, receiver.url, "rag", "admin", allow_loopback=True)
+        subscriptions.add_webhook(conn, receiver.url, "rag", "admin", allow_loopback=True)
     ingest(store, catalog, ota_csv("2024-01"), "a.csv")
     try:
         counts = deliver_due(store, catalog, mail_settings(free_port(), WEBHOOK_ALLOW_LOOPBACK=True))

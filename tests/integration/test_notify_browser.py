@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from metrics.notify import events as notify
+from metrics.notify import subscriptions
 from tests.conftest import require_browser
 from tests.integration.conftest import add_user, browser_sign_in
 from tests.integration.browser import click, grid_text, wait_until
@@ -19,7 +19,7 @@ def test_nbr001_a_member_chooses_notifications_on_the_account_page(dash_duo, mak
     add_user(app, "vera", "viewer")
     ctx = app.server.extensions["opsg"]
     with ctx.store.write() as conn:
-        notify.set_email(conn, "vera", "vera@example.org")
+        subscriptions.set_email(conn, "vera", "vera@example.org")
     dash_duo.start_server(app, navigate=False)
     browser_sign_in(dash_duo, "vera", next_path="/account")
     dash_duo.wait_for_contains_text("#account-email", "vera@example.org", timeout=20)
@@ -39,6 +39,6 @@ def test_nbr001_a_member_chooses_notifications_on_the_account_page(dash_duo, mak
     wait_until(dash_duo, lambda: "OTA firmware success" in grid_text(dash_duo, "#account-subs"),
                what="the list of what vera gets")
     with ctx.store.read() as conn:
-        assert [(s["event"], s["metric"]) for s in notify.subscriptions(conn, "vera")] == [
+        assert [(s["event"], s["metric"]) for s in subscriptions.subscriptions(conn, "vera")] == [
             ("final", ""), ("red", "ota_success_rate")]
     assert dash_duo.get_logs() == []

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from metrics.accounts import users as accounts
-from metrics.notify import events as notify
+from metrics.notify import subscriptions
 from metrics.ingest.write import ingest
 from metrics.notify.mailer import deliver_due
 from metrics.settings import load_settings
@@ -31,8 +31,8 @@ def mailed_unsubscribe_link(app, smtp) -> str:
     ctx = context(app)
     with ctx.store.write() as conn:
         accounts.add_user(conn, "alice", "viewer", "a-long-password")
-        notify.set_email(conn, "alice", "alice@example.org")
-        notify.subscribe(conn, ctx.catalog, "alice", "red,rag,final")
+        subscriptions.set_email(conn, "alice", "alice@example.org")
+        subscriptions.subscribe(conn, ctx.catalog, "alice", "red,rag,final")
     ingest(ctx.store, ctx.catalog, ota_csv("2024-01", north=(100, 90)), "a.csv")
     settings = load_settings(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, SECRET_KEY=TEST_SECRET,
                              BASE_URL="https://opsg.example.org")
@@ -50,12 +50,12 @@ def test_nweb001_one_click_unsubscribe(make_app, smtp):
     page = client.get(path)
     assert page.status_code == 200 and "Stop the e-mails about" in page.get_data(as_text=True)
     with context(app).store.read() as conn:
-        assert len(notify.subscriptions(conn, "alice")) == 3  # a GET changes nothing
+        assert len(subscriptions.subscriptions(conn, "alice")) == 3  # a GET changes nothing
     done = client.post(path, data="List-Unsubscribe=One-Click",
                        content_type="application/x-www-form-urlencoded")
     assert done.status_code == 200 and "You will no longer" in done.get_data(as_text=True)
     with context(app).store.read() as conn:  # the events this message was about; 'final' stays
-        assert [s["event"] for s in notify.subscriptions(conn, "alice")] == ["final"]
+        assert [s["event"] for s in subscriptions.subscriptions(conn, "alice")] == ["final"]
     tampered = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
     assert client.post(tampered).status_code == 400
     assert client.get("/unsubscribe?t=nonsense").status_code == 400
@@ -87,7 +87,7 @@ def test_nweb002_a_member_sets_only_their_own_notifications(make_app):
     viewer = signed_in_client(app, "vera", "viewer")
     with ctx.store.write() as conn:
         accounts.add_user(conn, "other", "viewer", "a-long-password")
-        notify.subscribe(conn, ctx.catalog, "other", "late")
+        subscriptions.subscribe(conn, ctx.catalog, "other", "late")
     response, content = render_page(viewer, "viewer", "/account")
     ids = collect(content)
     assert '"account-email-missing"' in ids  # no address yet, and it says so
@@ -95,15 +95,15 @@ def test_nweb002_a_member_sets_only_their_own_notifications(make_app):
                   {"account-events": ["red", "pack"], "account-metrics": ["ota_success_rate"]})
     assert answer.status_code == 200 and "Saved: red, pack." in answer.get_data(as_text=True)
     with ctx.store.read() as conn:
-        assert [(s["event"], s["metric"]) for s in notify.subscriptions(conn, "vera")] == [
+        assert [(s["event"], s["metric"]) for s in subscriptions.subscriptions(conn, "vera")] == [
             ("pack", ""), ("red", "ota_success_rate")]  # a pack is per month, whatever the metrics
-        assert [(s["event"], s["metric"]) for s in notify.subscriptions(conn, "other")] == [("late", "")]
+        assert [(s["event"], s["metric"]) for s in subscriptions.subscriptions(conn, "other")] == [("late", "")]
     answer = call(viewer, "viewer", "/account", "account-message.children",
                   {"account-events": ["red", "blue"], "account-metrics": []})
     assert "unknown event &#x27;blue&#x27;" in answer.get_data(as_text=True) or \
         "unknown event 'blue'" in answer.get_data(as_text=True)
     with ctx.store.read() as conn:  # refused: nothing changed
-        assert len(notify.subscriptions(conn, "vera")) == 2
+        assert len(subscriptions.subscriptions(conn, "vera")) == 2
     anonymous = app.server.test_client()
     response, content = render_page(anonymous, "anonymous", "/account")
     assert response.status_code == 401
@@ -119,7 +119,7 @@ def test_nweb003_admin_tab_email_webhooks_and_delivery_log(make_app, smtp):
                {"ntf-user": "vera", "ntf-email": "vera@"}, 0, search)
     assert "is not a valid e-mail address" in bad.get_data(as_text=True)
     with ctx.store.read() as conn:
-        assert notify.email_of(conn, "vera") is None
+        assert subscriptions.email_of(conn, "vera") is None
     good = call(admin, "admin", "/admin", "ntf-message.children",
                 {"ntf-user": "vera", "ntf-email": "vera@example.org"}, 0, search)
     assert "vera@example.org" in good.get_data(as_text=True)
@@ -133,8 +133,8 @@ def test_nweb003_admin_tab_email_webhooks_and_delivery_log(make_app, smtp):
                      {"ntf-user": "vera", "ntf-email": "evil@example.org"}, 0, search)
     assert as_viewer.status_code == 403
     with ctx.store.read() as conn:
-        assert notify.email_of(conn, "vera") == "vera@example.org"
-        assert notify.list_webhooks(conn) == []
+        assert subscriptions.email_of(conn, "vera") == "vera@example.org"
+        assert subscriptions.list_webhooks(conn) == []
 
     ingest(ctx.store, ctx.catalog, ota_csv("2024-01"), "a.csv")
     dead = load_settings(SMTP_HOST="127.0.0.1", SMTP_PORT=1, SECRET_KEY=TEST_SECRET)

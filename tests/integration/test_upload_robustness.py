@@ -18,8 +18,8 @@ from metrics.store import schema
 from metrics.cli.commands import main
 from metrics.demo.tables import demo_tables
 from metrics.read.export import logical_dump
-from metrics.ingest.write import (IngestReport, SliceChange, categorised, encoding_problem, ingest,
-    write_slices)
+from metrics.ingest.write import IngestReport, encoding_problem, ingest, write_slices
+from metrics.ingest.plan import SliceChange, categorised
 from metrics.upload.validate import parse_upload
 from metrics.store.engine import utcnow
 from tests.badfiles import dangling_shared_string_xlsx, truncated_sheet_xlsx, xlsx_bytes

@@ -139,15 +139,21 @@ def test_act008_the_minutes_table_imports_as_written(catalog):
     assert actions.due_on(rows[0]) == "2020-03-03"
 
 
-def test_act009_the_seed_is_the_minutes_action_list():
-    refs = [a[0] for a in actions.OPSG29_ACTIONS]
+def test_act009_the_seed_is_the_minutes_action_list(catalog):
+    from metrics.demo.minutes import OPSG29_SOURCE, opsg29_actions
+
+    seed = opsg29_actions(catalog)
+    refs = [a["ref"] for a in seed]
     assert refs == ["OPSG 24/02", "OPSG 27/14"] + [f"OPSG 29/{n:02d}" for n in range(1, 23)]
-    owners = {a[4] for a in actions.OPSG29_ACTIONS}
+    owners = {a["owner"] for a in seed}
     assert owners == {"DCC", "SECAS", "CSP N", "CSP C&S", "CSP N and CSP C&S", "OPSG members"}
-    outstanding = actions.OPSG29_ACTIONS[0]
-    assert outstanding[1:4] == ("03/09/2019", "04/02/2020", "03/03/2020")  # as minuted
-    assert all(a[1] == "04/02/2020" for a in actions.OPSG29_ACTIONS[2:])  # raised at OPSG_29
-    assert "OPSG_29" in actions.OPSG29_SOURCE and "public" in actions.OPSG29_SOURCE
+    outstanding = seed[0]
+    assert (outstanding["raised_on"], outstanding["target_on"], outstanding["revised_on"]) == (
+        "2019-09-03", "2020-02-04", "2020-03-03")  # as minuted
+    assert all(a["raised_on"] == "2020-02-04" for a in seed[2:])  # raised at OPSG_29
+    assert all(a["status"] == "open" for a in seed) and seed[9]["metrics"] == ("ota_success_rate",)
+    assert "\u201cCancelled Internal\u2019 SKU2 (Mesh) hubs\u201d" in seed[10]["text"]  # text as minuted
+    assert "OPSG_29" in OPSG29_SOURCE and "public" in OPSG29_SOURCE
 
 
 def test_act_judgement_day_is_the_moment_viewed():

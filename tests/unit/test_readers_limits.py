@@ -1,12 +1,12 @@
 """Reading is bounded before anything is materialised (issue 9.4), and damaged workbooks are located
-errors (9.5): each limit of ``readers.Limits`` gives an error naming its sheet, row and column."""
+errors (9.5): each limit of ``limits.Limits`` gives an error naming its sheet, row and column."""
 from __future__ import annotations
 
 import pytest
 
-from metrics.upload import readers
+from metrics.upload import limits
 from metrics.upload.validate import parse_upload
-from metrics.upload.readers import LIMITS, Limits
+from metrics.upload.limits import LIMITS, Limits
 from tests.badfiles import (GOOD_INCIDENTS, SHEET, csv_bytes, dangling_shared_string_xlsx,
                             replace_member, sheet_xml, truncated_sheet_xlsx, xlsx_bytes)
 
@@ -40,14 +40,14 @@ def test_lim002_rows_past_the_limit_are_refused_where_they_start(catalog, monkey
     assert located(parse_upload(book, "x.xlsx", catalog)) == [
         ("incidents", 1_000_001, None, "the sheet goes on past row 1,000,000, the most that is "
                                        "read; split it into several uploads")]
-    monkeypatch.setattr(readers, "LIMITS", Limits(rows=5))
+    monkeypatch.setattr(limits, "LIMITS", Limits(rows=5))
     text = csv_bytes("month,category,count", *[f"2020-0{m},1,1" for m in range(1, 6)])
     assert [(s, r) for s, r, _, _ in located(parse_upload(text, "i.csv", catalog))] == [("i.csv", 6)]
     assert parse_upload(text[:-len("2020-05,1,1\r\n")], "i.csv", catalog).ok
 
 
 def test_lim003_cells_per_upload(catalog, monkeypatch):
-    monkeypatch.setattr(readers, "LIMITS", Limits(cells=30))
+    monkeypatch.setattr(limits, "LIMITS", Limits(cells=30))
     rows = [["month", "category", "count"]] + [["2020-01", c, c] for c in range(1, 6)]
     assert parse_upload(xlsx_bytes({"incidents": rows}), "x.xlsx", catalog).ok  # 18 cells
     data = xlsx_bytes({"incidents": rows + [[f"2020-{m:02d}", 1, 1] for m in range(2, 7)]})
