@@ -136,7 +136,7 @@ def upload():
     status = request.form.get("status", "provisional")
     if status not in STATUSES:
         raise BadRequest(f"status must be one of {', '.join(STATUSES)}")
-    limit = int(ctx.settings["MAX_UPLOAD_BYTES"])
+    limit = ctx.settings.max_upload_bytes
     data = file.stream.read(limit + 1)
     report = ingest(ctx.store, ctx.catalog, data, file.filename or "upload", user=current_user().name,
                     source="api", dataset=request.form.get("dataset") or None,

@@ -51,7 +51,7 @@ def current_user() -> User | None:
 
 
 def can_read() -> bool:
-    return get_context().settings.get("PUBLIC_READ") or current_user() is not None
+    return get_context().settings.public_read or current_user() is not None
 
 
 def require(role: str | None, on_fail):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from metrics.catalog import Catalog
+from metrics.settings import Settings
 from metrics.store import Store
 
 
@@ -13,7 +14,7 @@ from metrics.store import Store
 class AppContext:
     store: Store
     catalog: Catalog
-    settings: dict
+    settings: Settings
 
 
 def attach(server, ctx: AppContext) -> None:

@@ -7,7 +7,7 @@ import dash
 import plotly.io as pio
 
 from metrics.bootstrap import prepare
-from metrics.settings import load_settings
+from metrics.settings import Settings, load_settings
 
 from . import login, pack_route, query, request_log, security, unsubscribe
 from .api import api
@@ -17,9 +17,14 @@ from .downloads import downloads
 HERE = Path(__file__).resolve().parent
 
 
-def create_app(settings: dict | None = None, *, demo: bool = True, start_scheduler=None) -> dash.Dash:
-    """A ready app on its own database: catalog validated, schema migrated, demo loaded if empty."""
-    settings = load_settings(**(settings or {}))
+def create_app(settings: Settings | dict | None = None, *, demo: bool = True,
+               start_scheduler=None) -> dash.Dash:
+    """A ready app on its own database: catalog validated, schema migrated, demo loaded if empty.
+
+    ``settings`` is a ``Settings``, or a dict of overrides by environment name read with the
+    environment once, here."""
+    if not isinstance(settings, Settings):
+        settings = load_settings(**(settings or {}))
     store, catalog = prepare(settings, demo=demo)
     pio.defaults.mathjax = None  # no CDN at run time
     app = dash.Dash(
@@ -28,7 +33,7 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
         update_title=None,
     )
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
-    app.server.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) * 4 // 3 + 1_000_000
+    app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 4 // 3 + 1_000_000
     attach(app.server, AppContext(store, catalog, settings))
     request_log.install(app.server)
     security.install(app.server, csp_hashes=app.csp_hashes)

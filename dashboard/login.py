@@ -82,9 +82,9 @@ def _render(status: int = 200, **page):
     page.setdefault("mode", "login")
     return render_template(
         "login.html", csrf_token=csrf_token(), next=safe_next(request.values.get("next")),
-        classification=str(ctx.settings.get("CLASSIFICATION") or "").strip(),
-        public_read=bool(ctx.settings.get("PUBLIC_READ")),
-        idle_minutes=int(ctx.settings["SESSION_IDLE_MINUTES"]), **page), status
+        classification=ctx.settings.classification.strip(),
+        public_read=ctx.settings.public_read,
+        idle_minutes=ctx.settings.session_idle_minutes, **page), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -92,7 +92,7 @@ def login():
     if request.method in ("GET", "HEAD"):  # HEAD is a GET without the body, not a sign-in attempt
         if session_user.is_authenticated:
             return redirect(safe_next(request.args.get("next")))
-        hours = int(get_context().settings["SESSION_MAX_HOURS"])
+        hours = int(get_context().settings.session_max_hours)
         notice = (f"Sessions last at most {hours} hours after signing in. Sign in again to carry on."
                   if request.args.get("expired") == sessions.LIFETIME else
                   "You were signed out after a period without activity. Sign in again to carry on."
@@ -192,7 +192,7 @@ def _gate():
     path = request.path
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return None
-    if current_user() is not None or get_context().settings.get("PUBLIC_READ"):
+    if current_user() is not None or get_context().settings.public_read:
         return None
     if path.startswith(("/api/", "/_dash", "/_reload", "/downloads/")):
         return jsonify(error="sign in, or send an API token (Authorization: Bearer TOKEN)"), 401

@@ -19,6 +19,7 @@ from metrics.bootstrap import is_demo
 from metrics.demo import DEMO_LABEL
 from metrics.pack import meeting_content, pack_html, print_pdf
 from metrics.queries import latest_month
+from metrics.settings import Settings
 from metrics.store import Store, utcnow
 
 from .auth import can_read
@@ -29,7 +30,7 @@ from .query import parsed
 _printing = threading.Lock()
 
 
-def build_pack(store: Store, catalog, settings: dict, month: str, as_of: datetime | None = None
+def build_pack(store: Store, catalog, settings: Settings, month: str, as_of: datetime | None = None
                ) -> tuple[bytes, dict]:
     """(PDF bytes, facts: pages, seconds) for a month's pack; used by the route and the CLI."""
     from .components.meeting_charts import charts_svg
@@ -42,7 +43,7 @@ def build_pack(store: Store, catalog, settings: dict, month: str, as_of: datetim
         for chart in item.get("charts", ()):
             wanted.append((chart["key"], chart, min(len(item["charts"]), 3)))
     svgs = charts_svg(wanted)
-    document = pack_html(content, svgs, classification=str(settings.get("CLASSIFICATION") or ""),
+    document = pack_html(content, svgs, classification=settings.classification,
                          demo=DEMO_LABEL if is_demo(store) else None)
     with _printing:
         pdf = print_pdf(document)

@@ -21,6 +21,7 @@ from . import schema
 from .catalog import Catalog, normalise_name
 from .errors import ErrorLog, UploadError, did_you_mean, or_list, quoted
 from .months import add_months
+from .settings import DEFAULTS
 from .store import audit, utcnow
 from .values import CONTROL, CONTROL_IN_DETAIL, parse_date, parse_month
 from .workdays import month_end
@@ -468,7 +469,7 @@ def _header_index(rows: list) -> int | None:
 
 
 def parse_actions(data: bytes, filename: str, catalog: Catalog, *,
-                  max_bytes: int = 20_000_000) -> tuple[list[dict], list[UploadError], list[str]]:
+                  max_bytes: int = DEFAULTS.max_upload_bytes) -> tuple[list[dict], list[UploadError], list[str]]:
     """(clean actions, located errors, ignored column headers) from a CSV or XLSX action log."""
     log = ErrorLog()
     sheet, rows = _records(data, filename, max_bytes, log)
@@ -519,7 +520,7 @@ def parse_actions(data: bytes, filename: str, catalog: Catalog, *,
 
 
 def import_actions(store, catalog: Catalog, data: bytes, filename: str, *, actor: str,
-                   dry_run: bool = False, max_bytes: int = 20_000_000,
+                   dry_run: bool = False, max_bytes: int = DEFAULTS.max_upload_bytes,
                    source: str | None = None) -> ImportReport:
     """Validate the whole file, then add new actions and update changed ones in one transaction."""
     rows, errors, ignored = parse_actions(data, filename, catalog, max_bytes=max_bytes)

@@ -8,14 +8,15 @@ from sqlalchemy import func, select
 from . import schema
 from .catalog import Catalog, load_catalog
 from .ingest import ingest
+from .settings import Settings
 from .store import Store
 from .workdays import DEADLINE_WORKING_DAYS, add_working_days, month_end
 
 DEMO_USER = "demo"
 
 
-def open_store(settings: dict, migrate: bool = True) -> Store:
-    store = Store(settings["DATABASE_URL"])
+def open_store(settings: Settings, migrate: bool = True) -> Store:
+    store = Store(settings.database_url)
     if migrate:
         store.migrate()
     return store
@@ -84,9 +85,9 @@ def is_demo(store: Store) -> bool:
                             .where(r.c.superseded_at.is_(None), u.c.source == "demo")).scalar() > 0
 
 
-def prepare(settings: dict, demo: bool = True) -> tuple[Store, Catalog]:
+def prepare(settings: Settings, demo: bool = True) -> tuple[Store, Catalog]:
     """Catalog validated, database migrated, demo loaded when empty and wanted."""
-    catalog = load_catalog(settings["CATALOG_PATH"])
+    catalog = load_catalog(settings.catalog_path)
     store = open_store(settings)
     if demo and not has_figures(store):
         load_demo(store, catalog)

@@ -18,8 +18,8 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 def _store_and_catalog(args):
     from .bootstrap import open_store
 
-    settings = load_settings(DATABASE_URL=args.database)
-    return open_store(settings), load_catalog(settings["CATALOG_PATH"]), settings
+    settings = args.settings
+    return open_store(settings), load_catalog(settings.catalog_path), settings
 
 
 def _read_file(path: Path, limit: int) -> bytes | None:
@@ -36,7 +36,7 @@ def cmd_ingest(args) -> int:
     from .ingest import ingest
 
     store, catalog, settings = _store_and_catalog(args)
-    path, limit = Path(args.file), int(settings["MAX_UPLOAD_BYTES"])
+    path, limit = Path(args.file), settings.max_upload_bytes
     data = _read_file(path, limit)
     if data is None:
         return EXIT_USAGE
@@ -69,7 +69,7 @@ def cmd_ingest(args) -> int:
 def cmd_template(args) -> int:
     from .templates import template_csv, template_xlsx
 
-    catalog = load_catalog()
+    catalog = load_catalog(args.settings.catalog_path)
     if args.dataset != "all" and args.dataset not in catalog.datasets:
         print(f"unknown dataset {args.dataset!r}; one of: all, {', '.join(catalog.datasets)}",
               file=sys.stderr)
@@ -239,7 +239,7 @@ def cmd_actions(args) -> int:
     from .actions import import_actions
 
     store, catalog, settings = _store_and_catalog(args)
-    path, limit = Path(args.file), int(settings["MAX_UPLOAD_BYTES"])
+    path, limit = Path(args.file), settings.max_upload_bytes
     data = _read_file(path, limit)
     if data is None:
         return EXIT_USAGE
@@ -362,6 +362,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        args.settings = load_settings(DATABASE_URL=args.database)  # read once, for every command
         return args.func(args)
     except CatalogError as exc:
         print(exc, file=sys.stderr)

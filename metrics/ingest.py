@@ -21,6 +21,7 @@ from .errors import UploadError
 from .notify import UploadWatch
 from .parsing import parse_upload
 from .rollups import rollup_frames
+from .settings import DEFAULTS
 from .store import Store, audit, utcnow
 
 STATUSES = ("provisional", "final")
@@ -86,7 +87,7 @@ class IngestReport:
 def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: str = "cli",
            source: str = "cli", dataset: str | None = None, dry_run: bool = False,
            status: str = "provisional", reason: str | None = None,
-           max_bytes: int = 20_000_000, received_at: datetime | None = None,
+           max_bytes: int = DEFAULTS.max_upload_bytes, received_at: datetime | None = None,
            summarise: bool = False) -> IngestReport:
     """Validate ``data`` and, unless ``dry_run``, write its slices as new revisions.
 

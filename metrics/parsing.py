@@ -17,6 +17,7 @@ from .catalog import Catalog, Dataset
 from .errors import ErrorLog, UploadError, did_you_mean, or_list, quoted
 from .readers import (NOT_A_TABLE, OLE_MAGIC, ZIP_MAGIC, Match, Sheet, column_letter, header_key,
                       match_header, megabytes, read_csv, read_xlsx)
+from .settings import DEFAULTS
 from .values import check_columns, number_text
 
 
@@ -35,7 +36,7 @@ class ParsedUpload:
 
 
 def parse_upload(data: bytes, filename: str, catalog: Catalog, dataset: str | None = None,
-                 max_bytes: int = 20_000_000) -> ParsedUpload:
+                 max_bytes: int = DEFAULTS.max_upload_bytes) -> ParsedUpload:
     """Parse and validate one upload; see the module docstring."""
     name = PurePath(str(filename or "upload").replace("\\", "/")).name or "upload"
     out, log = ParsedUpload(), ErrorLog()
