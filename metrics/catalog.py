@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .errors import UnknownMetric
+
 DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "catalog.toml"
 
 COLUMN_TYPES = {"month", "date", "count", "percent", "dimension", "text"}
@@ -181,7 +183,7 @@ class Catalog:
         try:
             return self.metrics[metric_id]
         except KeyError:
-            raise KeyError(f"unknown metric {metric_id!r}") from None
+            raise UnknownMetric(metric_id) from None
 
     def family(self, family_id: str) -> Family:
         return next(f for f in self.families if f.id == family_id)
