@@ -11,6 +11,7 @@ from metrics.settings import Settings, load_settings
 
 from . import login, pack_route, query, request_log, security, unsubscribe
 from .api import api
+from .components.cache import MemoryCache
 from .context import AppContext, attach
 from .downloads import downloads
 
@@ -34,7 +35,7 @@ def create_app(settings: Settings | dict | None = None, *, demo: bool = True,
     )
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
     app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 4 // 3 + 1_000_000
-    attach(app.server, AppContext(store, catalog, settings))
+    attach(app.server, AppContext(store, catalog, settings, cache=MemoryCache()))
     request_log.install(app.server)
     security.install(app.server, csp_hashes=app.csp_hashes)
     login.install(app)
