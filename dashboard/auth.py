@@ -5,17 +5,16 @@ import logging
 from datetime import datetime
 from functools import wraps
 
-from flask import abort, current_app, g, request
+from flask import abort, g, request
 
 from metrics.accounts import User, authenticate_token, record_token_use
-from metrics.store import utcnow
 
 from .context import get_context
 
 
 def clock() -> datetime:
-    """Now (naive UTC), from the server's ``OPSG_CLOCK`` when a test sets one."""
-    return current_app.config.get("OPSG_CLOCK", utcnow)()
+    """Now (naive UTC), from the app's clock (``store.clock``: the system's, or a test's)."""
+    return get_context().store.clock.now()
 
 
 def _token_user(token: str) -> User | None:

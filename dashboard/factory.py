@@ -7,6 +7,7 @@ import dash
 import plotly.io as pio
 
 from metrics.bootstrap import prepare
+from metrics.clock import Clock
 from metrics.settings import Settings, load_settings
 
 from . import login, pack_route, query, request_log, security, unsubscribe
@@ -19,14 +20,15 @@ HERE = Path(__file__).resolve().parent
 
 
 def create_app(settings: Settings | dict | None = None, *, demo: bool = True,
-               start_scheduler=None) -> dash.Dash:
+               start_scheduler=None, clock: Clock | None = None) -> dash.Dash:
     """A ready app on its own database: catalog validated, schema migrated, demo loaded if empty.
 
     ``settings`` is a ``Settings``, or a dict of overrides by environment name read with the
-    environment once, here."""
+    environment once, here. ``clock`` (default the system's) is what the app's writes and
+    sessions read the time from; tests pass a ``ManualClock``."""
     if not isinstance(settings, Settings):
         settings = load_settings(**(settings or {}))
-    store, catalog = prepare(settings, demo=demo)
+    store, catalog = prepare(settings, demo=demo, clock=clock)
     pio.defaults.mathjax = None  # no CDN at run time
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from . import schema
 from .catalog import Catalog, load_catalog
+from .clock import Clock
 from .ingest import ingest
 from .settings import Settings
 from .store import Store
@@ -15,8 +16,8 @@ from .workdays import DEADLINE_WORKING_DAYS, add_working_days, month_end
 DEMO_USER = "demo"
 
 
-def open_store(settings: Settings, migrate: bool = True) -> Store:
-    store = Store(settings.database_url)
+def open_store(settings: Settings, migrate: bool = True, clock: Clock | None = None) -> Store:
+    store = Store(settings.database_url, clock)
     if migrate:
         store.migrate()
     return store
@@ -85,10 +86,11 @@ def is_demo(store: Store) -> bool:
                             .where(r.c.superseded_at.is_(None), u.c.source == "demo")).scalar() > 0
 
 
-def prepare(settings: Settings, demo: bool = True) -> tuple[Store, Catalog]:
+def prepare(settings: Settings, demo: bool = True, clock: Clock | None = None
+            ) -> tuple[Store, Catalog]:
     """Catalog validated, database migrated, demo loaded when empty and wanted."""
     catalog = load_catalog(settings.catalog_path)
-    store = open_store(settings)
+    store = open_store(settings, clock=clock)
     if demo and not has_figures(store):
         load_demo(store, catalog)
     return store, catalog

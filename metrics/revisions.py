@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, insert, select
 from . import schema
 from .catalog import Catalog
 from .ingest import SliceChange, categorised, diff_into, read_revision_frame, write_slices
-from .store import Store, audit, utcnow
+from .store import Store, audit
 
 
 def slices(conn: Connection, dataset: str) -> list[dict]:
@@ -92,7 +92,7 @@ def rollback(store: Store, catalog: Catalog, dataset: str, month: str, revision_
             change.kind, change.rows_added = "added", target.row_count
         elif current.content_sha != target.content_sha:
             diff_into(change, ds, read_revision_frame(conn, ds, current.id), rows)
-        now = utcnow()
+        now = store.clock.now()
         u = schema.uploads
         filename = f"rollback of {dataset} {month} to revision {target.id}"
         upload_id = conn.execute(insert(u).values(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from dashboard import create_app
 from metrics import accounts, admin, schema, sessions
 from metrics.store import Store
-from tests.integration.conftest import (PASSWORD, TEST_SECRET, Clock, add_user, csrf_headers, csrf_token,
+from tests.integration.conftest import (PASSWORD, TEST_SECRET, add_user, hand_clock, csrf_headers, csrf_token,
                                         sign_in, signed_in_client)
 
 T0 = datetime(2026, 1, 5, 9, 0, 0)
@@ -158,7 +158,7 @@ def test_ses004_an_administrator_lists_and_ends_one_or_all(store):
 def web(store):
     """An app (sign-in required) on the test's database, SQLite or PostgreSQL, with a hand clock."""
     app = create_app({"DATABASE_URL": store.url, "PUBLIC_READ": False, "SECRET_KEY": TEST_SECRET}, demo=False)
-    app.clock = app.server.config["OPSG_CLOCK"] = Clock()
+    app.clock = hand_clock(app)
     yield app
     app.server.extensions["opsg"].store.dispose()
 
@@ -229,7 +229,7 @@ def test_ses012_the_session_row_is_written_at_most_once_a_minute(web, monkeypatc
         with store.read() as conn:
             return conn.execute(select(schema.sessions.c.last_seen_at)).scalar_one()
 
-    start = web.clock.now
+    start = web.clock.now()
     for _ in range(5):
         web.clock.advance(seconds=10)
         assert client.get("/api/v1/metrics").status_code == 200

@@ -14,7 +14,7 @@ from dashboard import create_app
 from dashboard.security import secret_key
 from metrics.settings import load_settings
 from metrics import schema
-from tests.integration.conftest import PASSWORD, TEST_SECRET, Clock, add_user, csrf_token, sign_in
+from tests.integration.conftest import PASSWORD, TEST_SECRET, add_user, csrf_token, hand_clock, sign_in
 
 
 @pytest.fixture
@@ -118,8 +118,7 @@ def test_acc015_per_address_limit(make_app):
 
 
 def test_acc016_an_idle_session_ends(app):
-    clock = Clock()
-    app.server.config["OPSG_CLOCK"] = clock
+    clock = hand_clock(app)
     client = app.server.test_client()
     assert sign_in(client, "alice").status_code == 302
     clock.advance(minutes=31)

@@ -13,7 +13,7 @@ from dashboard import create_app
 from metrics import accounts, schema
 from metrics.cli import main
 from metrics.store import Store, utcnow
-from tests.integration.conftest import PASSWORD, TEST_SECRET, Clock
+from tests.integration.conftest import PASSWORD, TEST_SECRET, hand_clock
 
 T0 = datetime(2026, 1, 5, 9, 0, 0)
 
@@ -124,7 +124,7 @@ def test_tok005_tokens_from_before_the_upgrade_expire_90_days_after_it(store):
 
 def test_tok010_revoked_or_expired_tokens_get_401_and_use_is_recorded_once_a_minute(store, monkeypatch):
     app = create_app({"DATABASE_URL": store.url, "PUBLIC_READ": False, "SECRET_KEY": TEST_SECRET}, demo=False)
-    clock = app.server.config["OPSG_CLOCK"] = Clock(T0 + timedelta(minutes=1))
+    clock = hand_clock(app, T0 + timedelta(minutes=1))
     with store.write() as conn:
         accounts.add_user(conn, "dcc", "uploader", PASSWORD, actor="test")
         job = accounts.new_token(conn, "dcc", label="job", now=T0)
@@ -136,10 +136,10 @@ def test_tok010_revoked_or_expired_tokens_get_401_and_use_is_recorded_once_a_min
 
     def last_used():
         with store.read() as conn:
-            return {t["label"]: t["last_used_at"] for t in accounts.list_tokens(conn, "dcc", clock.now)}
+            return {t["label"]: t["last_used_at"] for t in accounts.list_tokens(conn, "dcc", clock.now())}
 
     assert status(job) == status(probe) == 200  # a new token did not retire the old one
-    assert last_used() == {"job": clock.now, "probe": clock.now}
+    assert last_used() == {"job": clock.now(), "probe": clock.now()}
     writes, original = [], Store.write
     monkeypatch.setattr(Store, "write", lambda self: writes.append(1) or original(self))
     for _ in range(5):
@@ -147,14 +147,14 @@ def test_tok010_revoked_or_expired_tokens_get_401_and_use_is_recorded_once_a_min
         assert status(job) == 200
     assert writes == [] and last_used()["job"] == T0 + timedelta(minutes=1)
     clock.advance(seconds=15)
-    assert status(job) == 200 and len(writes) == 1 and last_used()["job"] == clock.now
+    assert status(job) == 200 and len(writes) == 1 and last_used()["job"] == clock.now()
     monkeypatch.setattr(Store, "write", original)
     with store.write() as conn:
         [probe_id] = [t["id"] for t in accounts.list_tokens(conn, "dcc") if t["label"] == "probe"]
         accounts.revoke_tokens(conn, "dcc", "admin", token_id=probe_id)
     assert status(probe) == 401 and status(job) == 200
     assert client.post("/api/v1/uploads", headers={"Authorization": f"Bearer {probe}"}).status_code == 401
-    clock.now = T0 + timedelta(days=90)
+    clock.moment = T0 + timedelta(days=90)
     assert status(job) == 401
     assert status("opsg_not-a-token") == 401
 
