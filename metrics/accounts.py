@@ -13,7 +13,24 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import schema, sessions
 from .store import audit, utcnow
 
-ROLES = ("viewer", "uploader", "admin")
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    description: str  # what it adds to the role below it (the admin page's role list)
+    may: str  # completes "an account that may ..." (a page that needs this role says so)
+
+
+# The one list of roles, lowest first: each may do everything the roles above it in this list may.
+# The admin page, the command line and the role checks all derive from it.
+ALL_ROLES: tuple[Role, ...] = (
+    Role("viewer", "reads the dashboard", "read the dashboard"),
+    Role("uploader", "also uploads figures", "upload figures"),
+    Role("admin", "also users, thresholds, rollbacks", "administer users, thresholds and history"),
+)
+ROLES = tuple(role.name for role in ALL_ROLES)
+ROLE_BY_NAME = {role.name: role for role in ALL_ROLES}
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 TOKEN_DAYS = 90  # a new API token's lifetime unless told otherwise
 MAX_TOKEN_DAYS = 3650

@@ -324,13 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the outcome (and errors) as JSON")
     p.set_defaults(func=cmd_actions)
 
-    from .accounts import TOKEN_DAYS
+    from .accounts import ALL_ROLES, ROLES, TOKEN_DAYS
 
     p = sub.add_parser("users", help="manage users and API tokens")
     us = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     a = us.add_parser("add", help="add a user (password from stdin, or generated and printed)")
     a.add_argument("name")
-    a.add_argument("--role", required=True, choices=["viewer", "uploader", "admin"])
+    a.add_argument("--role", required=True, choices=ROLES,
+                   help="; ".join(f"{r.name}: {r.description}" for r in ALL_ROLES))
     a.add_argument("--generate", action="store_true", help="generate the password even if stdin is piped")
     a.add_argument("--email", metavar="ADDRESS", help="e-mail address for notifications")
     e = us.add_parser("set-email", help="set a user's e-mail address for notifications ('' clears it)")

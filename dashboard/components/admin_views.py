@@ -5,15 +5,15 @@ import json
 
 from dash import dcc, html
 
+from metrics.accounts import ALL_ROLES
 from metrics.catalog import Catalog
 from metrics.months import add_months, month_label, month_range
 from metrics.narrative import format_value
 
 from .tools import column, month_column, text_grid, wrap
 
-ROLES = [{"label": "Viewer — reads the dashboard", "value": "viewer"},
-         {"label": "Uploader — also uploads figures", "value": "uploader"},
-         {"label": "Admin — also users, thresholds, rollbacks", "value": "admin"}]
+ROLES = [{"label": f"{role.name.capitalize()} — {role.description}", "value": role.name}
+         for role in ALL_ROLES]
 AUDIT_GROUPS = [("", "Every event"), ("sign_", "Sign-ins and sign-outs"), ("upload_", "Uploads"),
                 ("rollback", "Rollbacks"), ("threshold_", "Threshold changes"), ("role_", "Role changes"),
                 ("user_", "Users added, disabled, enabled"), ("session_", "Sessions expired or ended"),
