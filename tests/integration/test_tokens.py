@@ -161,7 +161,7 @@ def test_tok010_revoked_or_expired_tokens_get_401_and_use_is_recorded_once_a_min
 
 def test_tok011_the_admin_page_lists_and_revokes_a_users_tokens(make_app):
     from tests.integration.conftest import signed_in_client
-    from tests.integration.test_sessions import access_call
+    from tests.integration.test_sessions import access_call, grid_rows
 
     app = make_app(PUBLIC_READ=False)
     root = signed_in_client(app, "root", "admin")
@@ -177,13 +177,17 @@ def test_tok011_the_admin_page_lists_and_revokes_a_users_tokens(make_app):
     answer = access_call(root, "dcc").get_json()["response"]
     grids = json.dumps(answer["admin-access"]["children"])
     assert "nightly job" in grids and "grafana" in grids and not any(t in grids for t in tokens)
-    options = {o["label"].split(" · ")[1]: o["value"] for o in answer["admin-token"]["options"]}
-    answer = access_call(root, "dcc", "admin-revoke-token", token_id=options["grafana"]).get_json()["response"]
+    ids = {r["label"]: r["id"] for r in grid_rows(answer["admin-access"]["children"], "admin-tokens-grid")}
+    answer = access_call(root, "dcc", "admin-revoke-token", token_id=ids["grafana"]).get_json()["response"]
     assert "Revoked 1 API token of dcc" in json.dumps(answer["admin-access-message"])
     assert [status(t) for t in tokens] == [200, 401]
-    assert len(answer["admin-token"]["options"]) == 1
+
+    def states(answer):
+        return {r["label"]: r["state"] for r in grid_rows(answer["admin-access"]["children"], "admin-tokens-grid")}
+    assert states(answer) == {"nightly job": "live", "grafana": "revoked"}
     answer = access_call(root, "dcc", "admin-revoke-tokens").get_json()["response"]
-    assert [status(t) for t in tokens] == [401, 401] and answer["admin-token"]["options"] == []
+    assert [status(t) for t in tokens] == [401, 401]
+    assert states(answer) == {"nightly job": "revoked", "grafana": "revoked"}
 
 
 # The command line ---------------------------------------------------------------------------------
