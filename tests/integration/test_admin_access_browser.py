@@ -34,8 +34,6 @@ def test_adm030_sessions_and_tokens_are_listed_once_and_chosen_in_their_grid(das
     panel = dash_duo.find_element("#admin-access-panel").text
     assert panel.count("nightly upload job") == 1 and len(rows(dash_duo, "admin-sessions-grid")) == 1
     assert not dash_duo.find_elements("#admin-access-panel .Select, #admin-access-panel .dash-dropdown")
-    if SHOTS:
-        dash_duo.driver.save_screenshot(f"{SHOTS}/admin-access-panel.png")
     click(dash_duo, dash_duo.find_element("#admin-revoke-token"))  # nothing chosen yet
     dash_duo.wait_for_contains_text("#admin-access-message", "Choose a token first", timeout=20)
     click(dash_duo, dash_duo.find_element("#admin-tokens-grid .ag-center-cols-container .ag-row"))
@@ -45,4 +43,10 @@ def test_adm030_sessions_and_tokens_are_listed_once_and_chosen_in_their_grid(das
     api = app.server.test_client()
     assert api.get("/api/v1/metrics", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert alice.get("/api/v1/metrics").status_code == 200  # her session was not the one chosen
+    if SHOTS:
+        for width, height in ((1920, 1080), (1366, 768), (768, 1024)):
+            dash_duo.driver.set_window_size(width, height)
+            dash_duo.driver.execute_script(
+                "document.getElementById('admin-access-panel').scrollIntoView()")
+            dash_duo.driver.save_screenshot(f"{SHOTS}/admin-access-{width}x{height}.png")
     assert dash_duo.get_logs() == []
