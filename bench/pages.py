@@ -119,7 +119,6 @@ def main(argv=None) -> int:
     from dash._utils import to_json
 
     from dashboard import create_app
-    from dashboard.state import cache
     from metrics.ingest.write import ingest
     from metrics.months import add_months
     from metrics.read.queries import latest_month
@@ -150,7 +149,7 @@ def main(argv=None) -> int:
                 page_p50 = p50(lambda: to_json(layout()), args.runs)
 
                 def cold():
-                    cache.clear()
+                    ctx.cache.clear()
                     return to_json(layout())
 
                 cold_p50 = p50(cold, max(5, args.runs // 2))

@@ -7,11 +7,13 @@ import dash
 import plotly.io as pio
 
 from metrics.demo.bootstrap import prepare
-from metrics.settings import load_settings
+from metrics.clock import Clock
+from metrics.settings import Settings, load_settings
 
 from dashboard.web import login, pack_route, query, request_log, security, unsubscribe
-from dashboard.web import minutes_route, oidc
 from dashboard.web.api import api
+from dashboard.state.cache import MemoryCache
+from dashboard.web import minutes_route, oidc
 from .context import AppContext, attach
 from dashboard.web.downloads import downloads
 from .pages import family as family_pages
@@ -19,10 +21,16 @@ from .pages import family as family_pages
 HERE = Path(__file__).resolve().parent
 
 
-def create_app(settings: dict | None = None, *, demo: bool = True, start_scheduler=None) -> dash.Dash:
-    """A ready app on its own database: catalog validated, schema migrated, demo loaded if empty."""
-    settings = load_settings(**(settings or {}))
-    store, catalog = prepare(settings, demo=demo)
+def create_app(settings: Settings | dict | None = None, *, demo: bool = True,
+               start_scheduler=None, clock: Clock | None = None) -> dash.Dash:
+    """A ready app on its own database: catalog validated, schema migrated, demo loaded if empty.
+
+    ``settings`` is a ``Settings``, or a dict of overrides by environment name read with the
+    environment once, here. ``clock`` (default the system's) is what the app's writes and
+    sessions read the time from; tests pass a ``ManualClock``."""
+    if not isinstance(settings, Settings):
+        settings = load_settings(**(settings or {}))
+    store, catalog = prepare(settings, demo=demo, clock=clock)
     pio.defaults.mathjax = None  # no CDN at run time
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
@@ -31,8 +39,8 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
     )
     family_pages.register(catalog)  # one page per catalog family
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
-    app.server.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) * 4 // 3 + 1_000_000
-    attach(app.server, AppContext(store, catalog, settings))
+    app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 4 // 3 + 1_000_000
+    attach(app.server, AppContext(store, catalog, settings, cache=MemoryCache()))
     request_log.install(app.server)
     security.install(app.server, csp_hashes=app.csp_hashes)
     login.install(app)

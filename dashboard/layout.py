@@ -42,7 +42,7 @@ def nav_pages() -> list[dict]:
 def frame():
     """The app layout (called per page load): banners, navigation, page container."""
     context = get_context()
-    classification = str(context.settings.get("CLASSIFICATION") or "").strip()
+    classification = context.settings.classification.strip()
     demo = is_demo(context.store)
     links = [dcc.Link(p["name"], href=p["path"], className="nav-link",
                       id={"type": "nav-link", "path": p["path"]})

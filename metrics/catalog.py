@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .dimensions import Dimension, DimensionError, normalise_name, parse_dimension  # noqa: F401
+from .errors import UnknownMetric
 from .views import Family, ViewError, parse_family
 
 DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "catalog.toml"
@@ -140,7 +141,7 @@ class Catalog:
         try:
             return self.metrics[metric_id]
         except KeyError:
-            raise KeyError(f"unknown metric {metric_id!r}") from None
+            raise UnknownMetric(metric_id) from None
 
     def family(self, family_id: str) -> Family:
         return next(f for f in self.families if f.id == family_id)

@@ -1,4 +1,9 @@
-"""Upload errors located by sheet, row and column, worded for the DCC analyst who fixes the file.
+"""Errors: what a request names that does not exist or cannot be used, and upload errors located
+by sheet, row and column, worded for the DCC analyst who fixes the file.
+
+``NotFound`` and ``BadRequestError`` are raised where the cause is known (an unknown metric, a bad
+filter); the web layer maps them to 404 and 400 in one place, and anything else to 500. They also
+subclass ``KeyError`` / ``ValueError`` so that callers that caught those still do.
 
 ``ErrorLog`` collects errors from vectorised checks without building more objects than it will
 show: past ``cap`` it only counts, and ``finish()`` appends one error saying how many were left out.
@@ -9,9 +14,30 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from .catalog import normalise_name
-
 MAX_ERRORS = 1000
+
+
+class NotFound(LookupError):
+    """Something the request names does not exist (HTTP 404)."""
+
+    def __str__(self) -> str:  # the message as given (KeyError would quote it)
+        return str(self.args[0]) if self.args else "not found"
+
+
+class UnknownMetric(NotFound, KeyError):
+    def __init__(self, metric_id: str):
+        super().__init__(f"unknown metric {metric_id!r}")
+        self.metric_id = metric_id
+
+
+class UnknownDataset(NotFound, KeyError):
+    def __init__(self, dataset: str):
+        super().__init__(f"unknown dataset {dataset!r}")
+        self.dataset = dataset
+
+
+class BadRequestError(ValueError):
+    """The request itself cannot be used: a parameter, filter or field is wrong (HTTP 400)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,8 @@ def did_you_mean(raw, choices: Mapping[str, str] | Iterable[str]) -> str | None:
 
     ``choices`` is either canonical values or a mapping of normalised alias -> canonical value.
     """
+    from .catalog import normalise_name  # here: catalog imports this module
+
     if not isinstance(choices, Mapping):
         choices = {normalise_name(c): c for c in choices}
     key = normalise_name(raw)

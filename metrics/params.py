@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+from .errors import BadRequestError
+
 FIRST_MONTH, LAST_MONTH = "2000-01", "2099-12"
 FIRST_AS_OF, LAST_AS_OF = "2000-01-01", "2100-01-01"
 MAX_LIMIT = 1000
@@ -27,7 +29,7 @@ _AS_OF_START = datetime(2000, 1, 1)
 _AS_OF_END = datetime(2100, 1, 2)  # exclusive: as_of 2100-01-01 is the end of that day
 
 
-class ParameterError(ValueError):
+class ParameterError(BadRequestError):
     """A request parameter that cannot be used; ``name`` says which."""
 
     def __init__(self, name: str, message: str):

@@ -18,6 +18,7 @@ from metrics.demo.tables import DEMO_LABEL
 from metrics.meeting.content import meeting_content, overdue_text, short_label, stamp_text, where_label
 from metrics.months import month_label
 from metrics.rag import AMBER, GREEN, NO_DATA, RAG_LABELS, RED
+from metrics.settings import Settings
 from metrics.read.narrative import format_value
 from metrics.records.actions import dmy
 from metrics.store.engine import Store
@@ -68,7 +69,7 @@ def pack_html(content: dict, charts: dict[str, str], *, classification: str = ""
         colours=_colours(), css=Markup(css))
 
 
-def build_pack(store: Store, catalog, settings: dict, month: str, as_of: datetime | None = None
+def build_pack(store: Store, catalog, settings: Settings, month: str, as_of: datetime | None = None
                ) -> tuple[bytes, dict]:
     """(PDF bytes, facts: pages, charts, seconds, html) for a month's pack; for the route and the CLI."""
     from report.meeting_charts import charts_svg
@@ -81,7 +82,7 @@ def build_pack(store: Store, catalog, settings: dict, month: str, as_of: datetim
         for chart in item.get("charts", ()):
             wanted.append((chart["key"], chart, min(len(item["charts"]), 3)))
     svgs = charts_svg(wanted)
-    document = pack_html(content, svgs, classification=str(settings.get("CLASSIFICATION") or ""),
+    document = pack_html(content, svgs, classification=str(settings.classification or ""),
                          demo=DEMO_LABEL if is_demo(store) else None)
     with _printing:
         pdf = print_pdf(document)

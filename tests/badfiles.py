@@ -12,7 +12,9 @@ import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 
-DEFAULT_MAX_BYTES = 20_000_000
+from metrics.settings import DEFAULTS
+
+DEFAULT_MAX_BYTES = DEFAULTS.max_upload_bytes
 
 
 @dataclass(frozen=True)

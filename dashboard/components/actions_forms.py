@@ -108,7 +108,7 @@ def register(app) -> None:
         if not contents:
             return no_update, no_update
         context = get_context()
-        limit = int(context.settings["MAX_UPLOAD_BYTES"])
+        limit = context.settings.max_upload_bytes
         try:
             data = base64.b64decode(contents.split(",", 1)[1], validate=False)
         except (IndexError, ValueError):

@@ -5,16 +5,15 @@ import json
 
 from dash import dcc, html
 
+from metrics.accounts.users import ALL_ROLES
 from metrics.catalog import Catalog
 from metrics.months import add_months, month_label, month_range
 from metrics.formatting import format_threshold
 
 from .tools import column, month_column, text_grid, wrap
 
-ROLES = [{"label": "Viewer — reads the dashboard", "value": "viewer"},
-         {"label": "Uploader — also uploads figures", "value": "uploader"},
-         {"label": "Secretary — also records meetings and drafts the minutes", "value": "secretary"},
-         {"label": "Admin — also users, thresholds, rollbacks", "value": "admin"}]
+ROLES = [{"label": f"{role.name.capitalize()} — {role.description}", "value": role.name}
+         for role in ALL_ROLES]
 AUDIT_GROUPS = [("", "Every event"), ("sign_", "Sign-ins and sign-outs"), ("upload_", "Uploads"),
                 ("rollback", "Rollbacks"), ("threshold_", "Threshold changes"), ("role_", "Role changes"),
                 ("user_", "Users added, disabled, enabled"), ("session_", "Sessions expired or ended"),
@@ -41,39 +40,35 @@ def _when(value) -> str:
 
 
 def access_grids(access: dict | None) -> list:
-    """A user's live sessions and API tokens (never a session key or a token itself)."""
+    """A user's live sessions and API tokens (never a session key or a token itself), each listed
+    once: a row is chosen by clicking it, for the End session and Revoke token buttons."""
     if access is None:
         return [html.P("Choose a user under 'Change a user' to see their sessions and API tokens.",
                        className="text-muted")]
-    sessions = [{"id": s.id, "created": _when(s.created_at), "seen": _when(s.last_seen_at),
+    sessions = [{"id": s.id, "row_id": str(s.id), "created": _when(s.created_at), "seen": _when(s.last_seen_at),
                  "ends": _when(s.expires_at), "ip": s.ip, "agent": s.user_agent} for s in access["sessions"]]
-    tokens = [{"id": t["id"], "label": t["label"], "created": _when(t["created_at"]),
+    tokens = [{"id": t["id"], "row_id": str(t["id"]), "label": t["label"], "created": _when(t["created_at"]),
                "expires": _when(t["expires_at"]), "used": _when(t["last_used_at"]), "state": t["state"]}
               for t in access["tokens"]]
-    return [
+    shown = [
         html.H3("Signed-in sessions", className="h6"),
         text_grid("admin-sessions-grid", [column("id", "#", maxWidth=80), column("created", "Signed in (UTC)"),
                                           column("seen", "Last seen"), column("ends", "Ends at the latest"),
                                           column("ip", "Address", maxWidth=150),
-                                          wrap("agent", "Browser", flex=2, minWidth=200)], sessions, max_height=260)
+                                          wrap("agent", "Browser", flex=2, minWidth=200)], sessions, max_height=260,
+                  selectable=True)
         if sessions else html.P("Not signed in anywhere.", className="text-muted", id="admin-no-sessions"),
         html.H3("API tokens", className="h6 mt-3"),
         text_grid("admin-tokens-grid", [column("id", "#", maxWidth=80), column("label", "Label"),
                                         column("created", "Created (UTC)"), column("expires", "Expires"),
                                         column("used", "Last used"), column("state", "State", maxWidth=120)],
-                  tokens, max_height=260)
+                  tokens, max_height=260, selectable=True)
         if tokens else html.P("No API tokens.", className="text-muted", id="admin-no-tokens"),
     ]
-
-
-def access_options(access: dict | None) -> tuple[list[dict], list[dict]]:
-    """The choices of the End session and Revoke token dropdowns."""
-    if access is None:
-        return [], []
-    return ([{"label": f"#{s.id} · since {_when(s.created_at)} · {s.ip or 'unknown address'}", "value": s.id}
-             for s in access["sessions"]],
-            [{"label": f"#{t['id']} · {t['label'] or 'no label'} · expires {_when(t['expires_at'])}",
-              "value": t["id"]} for t in access["tokens"] if t["state"] == "live"])
+    for grid in (shown[1], shown[3]):
+        if hasattr(grid, "rowData"):
+            grid.getRowId = "params.data.row_id"  # selection follows the row, not its position
+    return shown
 
 
 def field(label: str, control, field_id: str, hint: str | None = None) -> html.Div:

@@ -29,8 +29,8 @@ def section() -> html.Div:
         subs = subscriptions.subscriptions(conn)
         hooks = subscriptions.list_webhooks(conn)
         log = notify.delivery_log(conn)
-    smtp = context.settings.get("SMTP_HOST")
-    status = (f"E-mail goes out through {smtp}:{context.settings['SMTP_PORT']}; "
+    smtp = context.settings.smtp_host
+    status = (f"E-mail goes out through {smtp}:{context.settings.smtp_port}; "
               "`python -m metrics notify` runs every minute under the scheduler."
               if smtp else "SMTP_HOST is not set: e-mails wait in the outbox until it is.")
     main = html.Div([
@@ -104,7 +104,7 @@ def register_callbacks(app) -> None:
             with context.store.write() as conn:
                 if action == "ntf-hook-add":
                     hook = subscriptions.add_webhook(conn, url or "", hook_events or [], actor,
-                                              allow_loopback=bool(context.settings["WEBHOOK_ALLOW_LOOPBACK"]))
+                                              allow_loopback=bool(context.settings.webhook_allow_loopback))
                     text = (f"Added webhook {hook['id']}. Its signing secret, shown once: {hook['secret']}")
                     cleared = ""
                 elif action == "ntf-hook-remove":

@@ -8,14 +8,14 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import html
 
+from metrics.accounts.users import ROLE_BY_NAME
+
 from .. import theme
 from dashboard.web.auth import current_user
 
 OUTCOME_LABELS = {"accepted": "Accepted", "unchanged": "Unchanged", "rejected": "Rejected"}
 KIND_LABELS = {"added": "Added", "changed": "Changed", "unchanged": "Unchanged"}
 AUTO_HEIGHT_ROWS = 10
-ROLE_HELP = {"uploader": "upload figures", "secretary": "record meetings and draft the minutes",
-             "admin": "administer users, thresholds and history"}
 
 
 def tool_page(page_id: str, title: str, intro: str, children: list) -> html.Div:
@@ -31,7 +31,7 @@ def access_note(page_id: str, title: str, role: str) -> html.Div:
     """What someone without ``role`` sees instead of the page (the server refuses the actions too)."""
     user = current_user()
     if user is None:
-        body = [html.P(f"Sign in with an account that may {ROLE_HELP.get(role, role)}."),
+        body = [html.P(f"Sign in with an account that may {ROLE_BY_NAME[role].may}."),
                 html.A("Sign in", href=f"/login?next=/{page_id}", className="btn btn-primary")]
     else:
         body = [html.P(f"You are signed in as {user.name}, a {user.role}. This page needs the "

@@ -15,8 +15,8 @@ from metrics.rag import limits_for
 from metrics.read.queries import all_thresholds
 
 from dashboard.web.auth import allowed, callback_requires, clock, current_user
-from dashboard.components.admin_views import (AUDIT_GROUPS, ROLES, access_grids, access_options, audit_grid,
-                                              audit_rows, field, threshold_form, thresholds_grid,
+from dashboard.components.admin_views import (AUDIT_GROUPS, ROLES, access_grids, audit_grid,
+                                              audit_rows, field, message, threshold_form, thresholds_grid,
                                               user_options, users_grid)
 from dashboard.components.admin_views import threshold_rows as grid_rows
 from dashboard.components import notify_admin
@@ -72,20 +72,17 @@ def _users():
     access = panel("Sessions and API tokens", [
         html.Div(id="admin-access-message", className="mb-3"),
         html.Div(access_grids(None), id="admin-access"),
-        html.Div([
-            html.Div([dcc.Dropdown(id="admin-session", options=[], placeholder="Choose a session",
-                                   className="access-choice", style={"minWidth": "22rem"}),
-                      html.Button("End session", id="admin-end-session", n_clicks=0,
-                                  className="btn btn-outline-danger"),
-                      html.Button("End all sessions", id="admin-end-sessions", n_clicks=0,
-                                  className="btn btn-outline-danger")], className="d-flex gap-2 flex-wrap mb-2"),
-            html.Div([dcc.Dropdown(id="admin-token", options=[], placeholder="Choose a token",
-                                   className="access-choice", style={"minWidth": "22rem"}),
-                      html.Button("Revoke token", id="admin-revoke-token", n_clicks=0,
-                                  className="btn btn-outline-danger"),
-                      html.Button("Revoke all tokens", id="admin-revoke-tokens", n_clicks=0,
-                                  className="btn btn-outline-danger")], className="d-flex gap-2 flex-wrap"),
-        ], className="mt-3"),
+        # each session and token is listed once, in its grid: clicking a row chooses it
+        dcc.Store(id="admin-session"), dcc.Store(id="admin-token"),
+        html.P("Click a session or a token to choose it.", className="form-text mt-3 mb-2"),
+        html.Div([html.Button("End session", id="admin-end-session", n_clicks=0,
+                              className="btn btn-outline-danger"),
+                  html.Button("End all sessions", id="admin-end-sessions", n_clicks=0,
+                              className="btn btn-outline-danger"),
+                  html.Button("Revoke token", id="admin-revoke-token", n_clicks=0,
+                              className="btn btn-outline-danger"),
+                  html.Button("Revoke all tokens", id="admin-revoke-tokens", n_clicks=0,
+                              className="btn btn-outline-danger")], className="d-flex gap-2 flex-wrap"),
     ], "admin-access-panel")
     return html.Div([
         html.Div([panel("Users", [html.Div(users_grid(users), id="admin-users-table")], "admin-users"), access],
@@ -179,24 +176,26 @@ def register_callbacks(app) -> None:
         return message(text, ok), users_grid(users), user_options(users), cleared
 
     @app.callback(Output("admin-access-message", "children"), Output("admin-access", "children"),
-                  Output("admin-session", "options"), Output("admin-token", "options"),
                   Input("admin-user", "value"), Input("admin-end-session", "n_clicks"),
                   Input("admin-end-sessions", "n_clicks"), Input("admin-revoke-token", "n_clicks"),
                   Input("admin-revoke-tokens", "n_clicks"),
-                  State("admin-session", "value"), State("admin-token", "value"), prevent_initial_call=True)
+                  State("admin-session", "data"), State("admin-token", "data"), prevent_initial_call=True)
     @callback_requires("admin")
-    def user_access(name, _end, _end_all, _revoke, _revoke_all, session_id, token_id):
+    def user_access(name, _end, _end_all, _revoke, _revoke_all, session_choice, token_choice):
         """Show the chosen user's sessions and tokens; end a session or revoke a token."""
         action, text, ok = ctx.triggered_id, None, True
         if not name:
-            return None, access_grids(None), [], []
+            return None, access_grids(None)
         clicked = action != "admin-user" and ctx.triggered and ctx.triggered[0]["value"]
         if clicked:
             def change(conn, actor):
                 if action in ("admin-end-session", "admin-revoke-token"):
-                    chosen = session_id if action == "admin-end-session" else token_id
+                    chosen = session_choice if action == "admin-end-session" else token_choice
+                    # a choice is {"user", "id"}: one made for another user's grid does not count
+                    chosen = chosen.get("id") if isinstance(chosen, dict) and chosen.get("user") == name else None
                     if chosen in (None, ""):
-                        raise ValueError(f"Choose a {'session' if action == 'admin-end-session' else 'token'} first.")
+                        raise ValueError(f"Choose a {'session' if action == 'admin-end-session' else 'token'} "
+                                         "first: click its row.")
                     try:
                         chosen = int(chosen)
                     except (TypeError, ValueError):
@@ -214,9 +213,15 @@ def register_callbacks(app) -> None:
                 access = admin.user_access(conn, name, sessions.Limits.from_settings(get_context().settings),
                                            clock())
         except ValueError as exc:
-            return message(str(exc), False), access_grids(None), [], []
-        session_options, token_options = access_options(access)
-        return (message(text, ok) if text else None), access_grids(access), session_options, token_options
+            return message(str(exc), False), access_grids(None)
+        return (message(text, ok) if text else None), access_grids(access)
+
+    # The session or token whose row is selected, and whose it is (the grid is the only list of them).
+    # In the browser: choosing reads and changes nothing; the buttons' callback checks the role.
+    for grid, store in (("admin-sessions-grid", "admin-session"), ("admin-tokens-grid", "admin-token")):
+        app.clientside_callback(
+            "function (rows, name) { return rows && rows.length ? {user: name, id: rows[0].id} : null; }",
+            Output(store, "data"), Input(grid, "selectedRows"), State("admin-user", "value"))
 
     @app.callback(Output("admin-th-value", "options"), Output("admin-th-value", "value"),
                   Output("admin-th-current", "children"), Output("admin-th-target", "value"),

@@ -53,7 +53,7 @@ def _content(context, view) -> dict:
 def layout(**query):
     view = resolve_view(query)
     context = get_context()
-    classification = str(context.settings.get("CLASSIFICATION") or "").strip()
+    classification = context.settings.classification.strip()
     banner = html.Div(classification, className="meeting-classification",
                       id="meeting-classification") if classification else None
     foot_banner = html.Div(classification, className="meeting-classification") if classification else None

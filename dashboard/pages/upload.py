@@ -38,7 +38,7 @@ def layout(**_query):
     if not allowed("uploader"):
         return access_note("upload", "Upload figures", "uploader")
     ctx_ = get_context()
-    limit = int(ctx_.settings["MAX_UPLOAD_BYTES"])
+    limit = ctx_.settings.max_upload_bytes
     catalog = ctx_.catalog
     datasets = [{"label": "Recognise from the columns", "value": ""}] + [
         {"label": ds.title, "value": name} for name, ds in catalog.datasets.items()]
@@ -143,7 +143,7 @@ def register_callbacks(app) -> None:
     @callback_requires("uploader")
     def check_file(incoming, status, dataset, kept):
         context, user = get_context(), current_user()
-        limit = int(context.settings["MAX_UPLOAD_BYTES"])
+        limit = context.settings.max_upload_bytes
         if ctx.triggered_id == "upload-incoming":
             if not isinstance(incoming, dict):
                 return (no_update,) * 6
@@ -200,14 +200,14 @@ def register_callbacks(app) -> None:
                             "again to check it."), None, True)
         report = ingest(context.store, context.catalog, found.data, found.filename, user=user.name,
                         source="web", dataset=_text(dataset) or None, status=status,
-                        reason=_text(reason), max_bytes=int(context.settings["MAX_UPLOAD_BYTES"]))
+                        reason=_text(reason), max_bytes=context.settings.max_upload_bytes)
         if report.outcome == "rejected":  # e.g. no reason given, or someone else changed the month
             again = {"id": pending.keep(user.name, found.filename, found.data), "needs_reason": True,
                      "needs_ack": bool(kept.get("needs_ack")), "outcome": "accepted"}
             return result_view(report.as_dict(), context.catalog), again, False
         return result_view(report.as_dict(), context.catalog), None, True
 
-    limit_js = str(int(app.server.extensions["opsg"].settings["MAX_UPLOAD_BYTES"]))
+    limit_js = str(app.server.extensions["opsg"].settings.max_upload_bytes)
     # In the browser: a file over the limit is refused before it is sent at all; the drop zone is
     # emptied so that dropping the same (fixed) file again is seen as a new drop.
     app.clientside_callback(

@@ -5,13 +5,22 @@ the same link computes it once. The key includes a fingerprint of everything a p
 (uploads, revisions, thresholds), taken with one small query per request, so a new upload, a
 correction or a threshold change is seen on the next request, from any process. Pages are
 converted to plain dicts so that Dash's serialiser (orjson) encodes them in one pass.
+
+Each app has its own cache (``create_app`` makes one; ``get_context().cache``), so two apps in one
+process never share entries. Misses are single flight: however many requests miss one key at once,
+``compute`` runs once and they all get its value (or its exception, which is not cached).
+``PageCache`` is the interface; ``MemoryCache`` keeps entries in the process (an LRU of
+``MAX_PAGES``). A shared backend (Redis, issue 14) implements the same two methods.
 """
 from __future__ import annotations
 
 import functools
 import threading
-from collections import OrderedDict
+from concurrent.futures import Future
 from datetime import date
+from typing import Any, Callable, Hashable, Protocol
+
+from cachetools import LRUCache
 
 from dash.development.base_component import Component
 
@@ -21,8 +30,57 @@ from metrics.read.queries import data_version
 from dashboard.context import get_context
 
 MAX_PAGES = 256  # rendered pages and API answers together
-_pages: OrderedDict = OrderedDict()
-_lock = threading.Lock()
+
+
+class PageCache(Protocol):
+    """What the dashboard needs of a cache; keys include the data version, so nothing expires."""
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any: ...
+
+    def clear(self) -> None: ...
+
+
+class MemoryCache:
+    """An in-process LRU (cachetools) with single-flight misses: one ``compute`` per key at a time."""
+
+    def __init__(self, maxsize: int = MAX_PAGES):
+        self._entries: LRUCache = LRUCache(maxsize)
+        self._pending: dict[Hashable, Future] = {}  # key -> the computation under way
+        self._lock = threading.Lock()  # guards both; never held while computing
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            try:
+                return self._entries[key]  # a hit also marks the entry recently used
+            except KeyError:
+                pass
+            pending = self._pending.get(key)
+            if pending is None:
+                pending = self._pending[key] = Future()
+                leader = True
+            else:
+                leader = False
+        if not leader:
+            return pending.result()  # the leader's value, or its exception raised here too
+        try:
+            value = compute()
+        except BaseException as exc:
+            with self._lock:
+                del self._pending[key]  # not cached: the next request tries again
+            pending.set_exception(exc)
+            raise
+        with self._lock:
+            self._entries[key] = value
+            del self._pending[key]
+        pending.set_result(value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 def plain(node):
@@ -43,17 +101,8 @@ def _freeze(value):
 
 
 def remember(key: tuple, compute):
-    """``compute()`` once per key (which must include the data version); least recently used go."""
-    with _lock:
-        if key in _pages:
-            _pages.move_to_end(key)
-            return _pages[key]
-    value = compute()
-    with _lock:
-        _pages[key] = value
-        while len(_pages) > MAX_PAGES:
-            _pages.popitem(last=False)
-    return value
+    """``compute()`` once per key (which must include the data version), in this app's cache."""
+    return get_context().cache.get_or_compute(key, compute)
 
 
 def version_of(conn, records: bool = False) -> tuple:
@@ -85,8 +134,3 @@ def cached_layout(layout=None, *, records: bool = False):
 
     wrapper.uncached = layout
     return wrapper
-
-
-def clear() -> None:
-    with _lock:
-        _pages.clear()

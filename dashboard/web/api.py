@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import orjson
 from flask import Blueprint, Response, current_app, request
@@ -10,6 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from metrics.ingest import history
 from metrics import params
+from metrics.errors import BadRequestError, NotFound
 from metrics.ingest.write import STATUSES, ingest
 from metrics.read.queries import all_thresholds, data_version, latest_month, series
 from metrics.read.summary import month_summary
@@ -21,6 +23,7 @@ from dashboard.web.openapi import openapi_document
 from dashboard.web.query import parsed
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger("opsg.api")
 
 
 def respond(payload, status: int = 200) -> Response:
@@ -32,19 +35,23 @@ def problem(status: int, message: str) -> Response:
     return respond({"error": message}, status)
 
 
-class BadRequest(ValueError):
-    pass
-
-
-@api.errorhandler(BadRequest)
-@api.errorhandler(ValueError)
-def _bad_request(exc):
+@api.errorhandler(BadRequestError)  # bad parameters (ParameterError), filters, form fields
+def _bad_request(exc: BadRequestError):
     return problem(400, str(exc))
 
 
-@api.errorhandler(KeyError)
-def _not_found(exc):
-    return problem(404, str(exc.args[0]) if exc.args else "not found")
+@api.errorhandler(NotFound)  # an unknown metric or dataset, raised where it is looked up
+def _not_found(exc: NotFound):
+    return problem(404, str(exc))
+
+
+@api.errorhandler(Exception)
+def _internal_error(exc: Exception):
+    """Anything else is a bug, whatever its type (a stray KeyError is not a 404): logged, 500."""
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unhandled error in %s %s", request.method, request.path)
+    return problem(500, "internal error; it has been logged (quote the X-Request-ID header)")
 
 
 @api.app_errorhandler(HTTPException)
@@ -97,13 +104,13 @@ def metric_series(metric_id: str):
     filters = {k: v for k, v in request.args.items() if k not in reserved}
     unknown = [params.shown(k) for k in filters if k not in metric.dimensions]
     if unknown:
-        raise BadRequest(f"unknown parameter(s) {', '.join(unknown)}; {metric_id} dimensions: "
+        raise BadRequestError(f"unknown parameter(s) {', '.join(unknown)}; {metric_id} dimensions: "
                          f"{', '.join(metric.dimensions) or 'none'}")
     for dim in filters:
         filters[dim] = params.dimension_value(ctx.catalog.dimensions[dim], request.args.getlist(dim), dim)
     by = request.args.get("by") or None
     if by is not None and by not in metric.dimensions:
-        raise BadRequest(f"by: {metric_id} has no dimension {params.shown(by)}; its dimensions: "
+        raise BadRequestError(f"by: {metric_id} has no dimension {params.shown(by)}; its dimensions: "
                          f"{', '.join(metric.dimensions) or 'none'}")
     with ctx.store.read() as conn:
         points = series(conn, ctx.catalog, metric_id, start=query.get("from"), end=query.get("to"),
@@ -133,11 +140,11 @@ def upload():
     ctx = get_context()
     file = request.files.get("file")
     if file is None:
-        raise BadRequest("send the file as multipart/form-data field 'file'")
+        raise BadRequestError("send the file as multipart/form-data field 'file'")
     status = request.form.get("status", "provisional")
     if status not in STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(STATUSES)}")
-    limit = int(ctx.settings["MAX_UPLOAD_BYTES"])
+        raise BadRequestError(f"status must be one of {', '.join(STATUSES)}")
+    limit = ctx.settings.max_upload_bytes
     data = file.stream.read(limit + 1)
     report = ingest(ctx.store, ctx.catalog, data, file.filename or "upload", user=current_user().name,
                     source="api", dataset=request.form.get("dataset") or None,
@@ -164,7 +171,7 @@ def get_upload(upload_id: str):
     with get_context().store.read() as conn:
         found = history.upload_detail(conn, upload_id)
     if found is None:
-        return problem(404, f"no upload {upload_id}")
+        raise NotFound(f"no upload {upload_id}")
     return respond(found)
 
 

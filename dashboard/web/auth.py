@@ -5,17 +5,16 @@ import logging
 from datetime import datetime
 from functools import wraps
 
-from flask import abort, current_app, g, request
+from flask import abort, g, request
 
 from metrics.accounts.users import User, authenticate_token, record_token_use
-from metrics.store.engine import utcnow
 
 from dashboard.context import get_context
 
 
 def clock() -> datetime:
-    """Now (naive UTC), from the server's ``OPSG_CLOCK`` when a test sets one."""
-    return current_app.config.get("OPSG_CLOCK", utcnow)()
+    """Now (naive UTC), from the app's clock (``store.clock``: the system's, or a test's)."""
+    return get_context().store.clock.now()
 
 
 def _token_user(token: str) -> User | None:
@@ -51,7 +50,7 @@ def current_user() -> User | None:
 
 
 def can_read() -> bool:
-    return get_context().settings.get("PUBLIC_READ") or current_user() is not None
+    return get_context().settings.public_read or current_user() is not None
 
 
 def require(role: str | None, on_fail):

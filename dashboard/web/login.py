@@ -83,12 +83,12 @@ def _render(status: int = 200, **page):
     page.setdefault("mode", "login")
     return render_template(
         "login.html", csrf_token=csrf_token(), next=safe_next(request.values.get("next")),
-        classification=str(ctx.settings.get("CLASSIFICATION") or "").strip(),
-        public_read=bool(ctx.settings.get("PUBLIC_READ")),
-        local_login=bool(ctx.settings.get("LOCAL_LOGIN", True)),
-        sso_name=(str(ctx.settings.get("OIDC_NAME") or "").strip() or "single sign-on")
-        if ctx.settings.get("OIDC_ISSUER") else None,
-        idle_minutes=int(ctx.settings["SESSION_IDLE_MINUTES"]), **page), status
+        classification=str(ctx.settings.classification or "").strip(),
+        public_read=bool(ctx.settings.public_read),
+        local_login=bool(ctx.settings.local_login),
+        sso_name=(str(ctx.settings.oidc_name or "").strip() or "single sign-on")
+        if ctx.settings.oidc_issuer else None,
+        idle_minutes=int(ctx.settings.session_idle_minutes), **page), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -96,14 +96,14 @@ def login():
     if request.method in ("GET", "HEAD"):  # HEAD is a GET without the body, not a sign-in attempt
         if session_user.is_authenticated:
             return redirect(safe_next(request.args.get("next")))
-        hours = int(get_context().settings["SESSION_MAX_HOURS"])
+        hours = int(get_context().settings.session_max_hours)
         notice = (f"Sessions last at most {hours} hours after signing in. Sign in again to carry on."
                   if request.args.get("expired") == sessions.LIFETIME else
                   "You were signed out after a period without activity. Sign in again to carry on."
                   if request.args.get("expired") else
                   "You have signed out." if request.args.get("signed_out") else None)
         return _render(notice=notice)
-    if not get_context().settings.get("LOCAL_LOGIN", True):  # single sign-on only (dashboard/web/oidc.py)
+    if not get_context().settings.local_login:  # single sign-on only (dashboard/web/oidc.py)
         with get_context().store.write() as conn:
             audit(conn, "anonymous", "sign_in_failed", request.form.get("username", "").strip()[:80],
                   ip=_client_ip(), reason="local_login_off")
@@ -207,7 +207,7 @@ def _gate():
     path = request.path
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return None
-    if current_user() is not None or get_context().settings.get("PUBLIC_READ"):
+    if current_user() is not None or get_context().settings.public_read:
         return None
     if path.startswith(("/api/", "/_dash", "/_reload", "/downloads/")):
         return jsonify(error="sign in, or send an API token (Authorization: Bearer TOKEN)"), 401
@@ -250,7 +250,7 @@ def install(app) -> None:
     server.register_blueprint(bp)
     server.before_request(_resume_session)
     server.before_request(_gate)
-    if server.extensions["opsg"].settings.get("LOCAL_LOGIN", True):  # else: `users add` on the command line
+    if server.extensions["opsg"].settings.local_login:  # else: `users add` on the command line
         create_first_admin(server.extensions["opsg"].store)
 
 

@@ -38,7 +38,7 @@ def draft_minutes(fmt: str):
     try:
         with context.store.read() as conn:
             data = minutes.draft(conn, context.catalog, number, fmt,
-                                 classification=str(context.settings.get("CLASSIFICATION") or ""),
+                                 classification=str(context.settings.classification or ""),
                                  demo_label=DEMO_LABEL if is_demo(context.store) else None)
     except meeting_record.MeetingError as exc:
         return _text(404, str(exc))

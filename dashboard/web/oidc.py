@@ -79,7 +79,7 @@ def _refuse(reason: str, status: int = 401, name: str = "", **detail):
         "oidc_refused.html", reason=reason, provider=config.name, name=name,
         why=WHY.get(reason, WHY["id_token"]).format(provider=config.name), role_groups=groups,
         error=detail.get("error_description") or detail.get("error") or "",
-        classification=str(ctx.settings.get("CLASSIFICATION") or "").strip()), status
+        classification=str(ctx.settings.classification or "").strip()), status
 
 
 def _metadata(state: SingleSignOn) -> dict:

@@ -21,7 +21,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import WSGIRequestHandler
 
-from metrics.settings import DATA_DIR
+from metrics.settings import DATA_DIR, Settings
 
 CSRF_FIELD, CSRF_HEADER, CSRF_COOKIE = "csrf_token", "X-CSRFToken", "_csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -58,12 +58,12 @@ def refuse_to_start(message: str):
     raise SystemExit(f"OPSG dashboard refuses to start: {message}")
 
 
-def secret_key(settings: dict, key_file: Path | None = None) -> str:
+def secret_key(settings: Settings, key_file: Path | None = None) -> str:
     """SECRET_KEY, required in production; in development one is generated once and kept (0600)."""
-    environment = str(settings.get("ENVIRONMENT") or "development").strip().lower()
+    environment = settings.environment.strip().lower()
     if environment not in ("development", "production"):
         refuse_to_start(f"ENVIRONMENT must be development or production, not {environment!r}")
-    key = str(settings.get("SECRET_KEY") or "")
+    key = settings.secret_key
     if environment == "production":
         if len(key) < MIN_PRODUCTION_KEY:
             refuse_to_start("ENVIRONMENT=production needs SECRET_KEY set to a random value of at "
@@ -164,13 +164,13 @@ def install(server: Flask, csp_hashes: Callable[[], list[str]] = lambda: []) -> 
         settings = get_context().settings
     server.secret_key = secret_key(settings)
     server.config.update(
-        OPSG_ENVIRONMENT=str(settings["ENVIRONMENT"]).strip().lower(),
+        OPSG_ENVIRONMENT=settings.environment.strip().lower(),
         SESSION_COOKIE_NAME="opsg_session", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=False,  # decided per request
         REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax",
     )
     server.session_interface = SessionInterface()
-    proxies = int(settings.get("TRUSTED_PROXIES") or 0)
+    proxies = settings.trusted_proxies
     if proxies:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies)
     server.before_request(_check_csrf)

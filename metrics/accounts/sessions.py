@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from metrics.store import schema
+from metrics.settings import Settings
 from metrics.store.engine import utcnow
 
 SEEN_RESOLUTION = timedelta(seconds=60)
@@ -31,9 +32,9 @@ class Limits:
     lifetime: timedelta
 
     @classmethod
-    def from_settings(cls, settings: dict) -> "Limits":
-        return cls(idle=timedelta(minutes=int(settings["SESSION_IDLE_MINUTES"])),
-                   lifetime=timedelta(hours=float(settings["SESSION_MAX_HOURS"])))
+    def from_settings(cls, settings: Settings) -> "Limits":
+        return cls(idle=timedelta(minutes=settings.session_idle_minutes),
+                   lifetime=timedelta(hours=settings.session_max_hours))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, insert, select
 
+from metrics.settings import Settings
 from metrics.accounts import users as accounts
 from metrics.store import schema
 from metrics.store.engine import audit, utcnow
@@ -68,17 +69,17 @@ class Config:
     base_url: str
 
     @classmethod
-    def from_settings(cls, settings: dict) -> "Config":
-        issuer = str(settings.get("OIDC_ISSUER") or "").strip().rstrip("/")
+    def from_settings(cls, settings: Settings) -> "Config":
+        issuer = str(settings.oidc_issuer or "").strip().rstrip("/")
         config = cls(
-            issuer=issuer, client_id=str(settings.get("OIDC_CLIENT_ID") or "").strip(),
-            client_secret=str(settings.get("OIDC_CLIENT_SECRET") or ""),
-            name=str(settings.get("OIDC_NAME") or "single sign-on").strip(),
-            scopes=str(settings.get("OIDC_SCOPES") or "openid").strip(),
-            roles_claim=str(settings.get("OIDC_ROLES_CLAIM") or "groups").strip(),
-            role_map=parse_role_map(settings.get("OIDC_ROLE_MAP", "")),
-            local_login=bool(settings.get("LOCAL_LOGIN", True)),
-            base_url=str(settings.get("BASE_URL") or "").strip().rstrip("/"))
+            issuer=issuer, client_id=str(settings.oidc_client_id or "").strip(),
+            client_secret=str(settings.oidc_client_secret or ""),
+            name=str(settings.oidc_name or "single sign-on").strip(),
+            scopes=str(settings.oidc_scopes or "openid").strip(),
+            roles_claim=str(settings.oidc_roles_claim or "groups").strip(),
+            role_map=parse_role_map(settings.oidc_role_map),
+            local_login=bool(settings.local_login),
+            base_url=str(settings.base_url or "").strip().rstrip("/"))
         if issuer:
             if not issuer.startswith(("https://", "http://")):
                 raise ValueError(f"OIDC_ISSUER must be an https:// URL, not {issuer!r}")

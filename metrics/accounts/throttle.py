@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, insert, select, update
 
 from metrics.store import schema
+from metrics.settings import Settings
 from metrics.store.engine import utcnow
 
 FAILED = ("pending", "failure")
@@ -31,9 +32,9 @@ class Limits:
     window: timedelta = timedelta(minutes=15)
 
     @classmethod
-    def from_settings(cls, settings: dict) -> "Limits":
-        return cls(int(settings["LOGIN_MAX_FAILURES"]), int(settings["LOGIN_MAX_FAILURES_PER_IP"]),
-                   timedelta(minutes=int(settings["LOGIN_LOCKOUT_MINUTES"])))
+    def from_settings(cls, settings: Settings) -> "Limits":
+        return cls(settings.login_max_failures, settings.login_max_failures_per_ip,
+                   timedelta(minutes=settings.login_lockout_minutes))
 
 
 @dataclass(frozen=True)

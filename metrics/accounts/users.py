@@ -14,10 +14,26 @@ from metrics.store import schema
 from metrics.accounts import sessions
 from metrics.store.engine import audit, utcnow
 
-ROLES = ("viewer", "uploader", "secretary", "admin")
-# uploader and secretary are side by side: neither can do what the other does (a secretary
-# records meetings, SPEC §10; an uploader sends figures); an admin can do both.
-ROLE_RANK = {"viewer": 0, "uploader": 1, "secretary": 1, "admin": 2}
+@dataclass(frozen=True)
+class Role:
+    name: str
+    description: str  # what it adds to the role below it (the admin page's role list)
+    may: str  # completes "an account that may ..." (a page that needs this role says so)
+    rank: int  # roles of one rank sit side by side: neither may do what the other does
+
+
+# The one list of roles, lowest first. A role may do what every role of a lower rank may; uploader
+# and secretary are side by side (a secretary records meetings, SPEC §10; an uploader sends
+# figures); an admin may do both. The admin page, the command line and the role checks derive from it.
+ALL_ROLES: tuple[Role, ...] = (
+    Role("viewer", "reads the dashboard", "read the dashboard", 0),
+    Role("uploader", "also uploads figures", "upload figures", 1),
+    Role("secretary", "also records meetings and drafts the minutes", "record meetings and draft the minutes", 1),
+    Role("admin", "also users, thresholds, rollbacks", "administer users, thresholds and history", 2),
+)
+ROLES = tuple(role.name for role in ALL_ROLES)
+ROLE_BY_NAME = {role.name: role for role in ALL_ROLES}
+ROLE_RANK = {role.name: role.rank for role in ALL_ROLES}
 TOKEN_DAYS = 90  # a new API token's lifetime unless told otherwise
 MAX_TOKEN_DAYS = 3650
 TOKEN_USE_RESOLUTION = timedelta(seconds=60)  # last_used_at is written at most this often per token

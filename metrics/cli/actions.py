@@ -13,7 +13,7 @@ def cmd_actions(args) -> int:
     from metrics.records.actions import import_actions
 
     store, catalog, settings = store_and_catalog(args)
-    path, limit = Path(args.file), int(settings["MAX_UPLOAD_BYTES"])
+    path, limit = Path(args.file), settings.max_upload_bytes
     data = read_file(path, limit)
     if data is None:
         return EXIT_USAGE

@@ -11,6 +11,7 @@ import sys
 from sqlalchemy.exc import OperationalError
 
 from metrics.catalog import CatalogError
+from metrics.settings import load_settings
 from metrics.cli import actions, data, minutes, notify, operations, pack, users
 from metrics.cli.common import EXIT_REJECTED, EXIT_USAGE
 
@@ -30,6 +31,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        args.settings = load_settings(DATABASE_URL=args.database)  # read once, for every command
         return args.func(args)
     except CatalogError as exc:
         print(exc, file=sys.stderr)

@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 from metrics.catalog import load_catalog
-from metrics.settings import load_settings
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -13,8 +12,8 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 def store_and_catalog(args):
     from metrics.demo.bootstrap import open_store
 
-    settings = load_settings(DATABASE_URL=args.database)
-    return open_store(settings), load_catalog(settings["CATALOG_PATH"]), settings
+    settings = args.settings  # read once by commands.main
+    return open_store(settings), load_catalog(settings.catalog_path), settings
 
 
 def read_file(path: Path, limit: int) -> bytes | None:

@@ -14,7 +14,7 @@ def cmd_ingest(args) -> int:
     from metrics.ingest.write import ingest
 
     store, catalog, settings = store_and_catalog(args)
-    path, limit = Path(args.file), int(settings["MAX_UPLOAD_BYTES"])
+    path, limit = Path(args.file), settings.max_upload_bytes
     data = read_file(path, limit)
     if data is None:
         return EXIT_USAGE
@@ -47,7 +47,7 @@ def cmd_ingest(args) -> int:
 def cmd_template(args) -> int:
     from metrics.upload.templates import template_csv, template_xlsx
 
-    catalog = load_catalog()
+    catalog = load_catalog(args.settings.catalog_path)
     if args.dataset != "all" and args.dataset not in catalog.datasets:
         print(f"unknown dataset {args.dataset!r}; one of: all, {', '.join(catalog.datasets)}",
               file=sys.stderr)

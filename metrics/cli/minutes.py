@@ -25,7 +25,7 @@ def cmd_minutes(args) -> int:
     try:
         with store.read() as conn:
             data = minutes.draft(conn, catalog, args.meeting, fmt,
-                                 classification=str(settings.get("CLASSIFICATION") or ""),
+                                 classification=settings.classification,
                                  demo_label=DEMO_LABEL if is_demo(store) else None)
     except meeting_record.MeetingError as exc:
         with store.read() as conn:

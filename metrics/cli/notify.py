@@ -50,7 +50,7 @@ def cmd_webhooks(args) -> int:
     if args.webhooks_command == "add":
         with store.write() as conn:
             hook = subscriptions.add_webhook(conn, args.url, args.events, args.user,
-                                      allow_loopback=bool(settings["WEBHOOK_ALLOW_LOOPBACK"]))
+                                      allow_loopback=settings.webhook_allow_loopback)
         print(f"added webhook {hook['id']} for {', '.join(hook['events'])}: {hook['url']}")
         print("each POST carries X-OPSG-Signature: sha256=HMAC-SHA256(body) with this secret "
               "(shown once):")
@@ -72,7 +72,7 @@ def cmd_notify(args) -> int:
 
     store, catalog, settings = _open(args)
     counts = deliver_due(store, catalog, settings)
-    if not settings["SMTP_HOST"]:
+    if not settings.smtp_host:
         print("note: SMTP_HOST is not set, so e-mails wait in the outbox (webhooks were delivered)")
     print(f"sent {counts['sent']}, to retry later {counts['retry']}, failed for good "
           f"{counts['failed']}, cancelled {counts['cancelled']}")

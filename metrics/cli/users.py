@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from metrics.accounts.users import ROLES
+from metrics.accounts.users import ALL_ROLES, ROLES
 from metrics.cli.common import EXIT_OK, store_and_catalog
 
 
@@ -73,7 +73,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     us = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     a = us.add_parser("add", help="add a user (password from stdin, or generated and printed)")
     a.add_argument("name")
-    a.add_argument("--role", required=True, choices=list(ROLES))
+    a.add_argument("--role", required=True, choices=ROLES,
+                   help="; ".join(f"{r.name}: {r.description}" for r in ALL_ROLES))
     a.add_argument("--generate", action="store_true", help="generate the password even if stdin is piped")
     a.add_argument("--email", metavar="ADDRESS", help="e-mail address for notifications")
     e = us.add_parser("set-email", help="set a user's e-mail address for notifications ('' clears it)")

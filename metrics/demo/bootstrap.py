@@ -7,15 +7,17 @@ from sqlalchemy import func, select
 
 from metrics.store import schema
 from metrics.catalog import Catalog, load_catalog
+from metrics.clock import Clock
 from metrics.ingest.write import ingest
+from metrics.settings import Settings
 from metrics.store.engine import Store
 from metrics.workdays import DEADLINE_WORKING_DAYS, add_working_days, month_end
 
 DEMO_USER = "demo"
 
 
-def open_store(settings: dict, migrate: bool = True) -> Store:
-    store = Store(settings["DATABASE_URL"])
+def open_store(settings: Settings, migrate: bool = True, clock: Clock | None = None) -> Store:
+    store = Store(settings.database_url, clock)
     if migrate:
         store.migrate()
     return store
@@ -86,10 +88,11 @@ def is_demo(store: Store) -> bool:
                             .where(r.c.superseded_at.is_(None), u.c.source == "demo")).scalar() > 0
 
 
-def prepare(settings: dict, demo: bool = True) -> tuple[Store, Catalog]:
+def prepare(settings: Settings, demo: bool = True, clock: Clock | None = None
+            ) -> tuple[Store, Catalog]:
     """Catalog validated, database migrated, demo loaded when empty and wanted."""
-    catalog = load_catalog(settings["CATALOG_PATH"])
-    store = open_store(settings)
+    catalog = load_catalog(settings.catalog_path)
+    store = open_store(settings, clock=clock)
     if demo and not has_figures(store):
         load_demo(store, catalog)
     return store, catalog

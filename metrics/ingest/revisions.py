@@ -15,7 +15,7 @@ from metrics.store import schema
 from metrics.catalog import Catalog
 from metrics.ingest.plan import SliceChange, categorised, diff_into, read_revision_frame
 from metrics.ingest.write import write_slices
-from metrics.store.engine import Store, audit, utcnow
+from metrics.store.engine import Store, audit
 
 
 def slices(conn: Connection, dataset: str) -> list[dict]:
@@ -93,7 +93,7 @@ def rollback(store: Store, catalog: Catalog, dataset: str, month: str, revision_
             change.kind, change.rows_added = "added", target.row_count
         elif current.content_sha != target.content_sha:
             diff_into(change, ds, read_revision_frame(conn, ds, current.id), rows)
-        now = utcnow()
+        now = store.clock.now()
         u = schema.uploads
         filename = f"rollback of {dataset} {month} to revision {target.id}"
         upload_id = conn.execute(insert(u).values(

@@ -21,9 +21,10 @@ from metrics.catalog import Catalog, Dataset
 from metrics.errors import UploadError
 from metrics.notify.events import UploadWatch
 from metrics.upload.validate import parse_upload
-from metrics.ingest.plan import SliceChange, categorised, content_columns, plan_dataset, slice_digests
 from metrics.ingest.rollups import rollup_frames
-from metrics.store.engine import Store, audit, utcnow
+from metrics.ingest.plan import SliceChange, categorised, content_columns, plan_dataset, slice_digests
+from metrics.settings import DEFAULTS
+from metrics.store.engine import Store, audit
 
 STATUSES = ("provisional", "final")
 # Sources whose uploads may carry the moment they were received (``received_at``) rather than
@@ -72,7 +73,7 @@ class IngestReport:
 def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: str = "cli",
            source: str = "cli", dataset: str | None = None, dry_run: bool = False,
            status: str = "provisional", reason: str | None = None,
-           max_bytes: int = 20_000_000, received_at: datetime | None = None,
+           max_bytes: int = DEFAULTS.max_upload_bytes, received_at: datetime | None = None,
            summarise: bool = False) -> IngestReport:
     """Validate ``data`` and, unless ``dry_run``, write its slices as new revisions.
 
@@ -98,7 +99,7 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
     if report.errors:
         if not dry_run:
             with store.write() as conn:
-                _record_upload(conn, report, user, source, status, reason, len(data))
+                _record_upload(conn, report, user, source, status, reason, len(data), store.clock.now())
         return report
 
     tables = {name: categorised(catalog.datasets[name], table) for name, table in parsed.tables.items()}
@@ -132,11 +133,11 @@ def ingest(store: Store, catalog: Catalog, data: bytes, filename: str, *, user: 
             if received_at is not None and report.outcome == "accepted":
                 _check_received_at(conn, received_at, touched)
             upload_id = _record_upload(conn, report, user, source, status, reason, len(data),
-                                       received_at)
+                                       received_at or store.clock.now(), received_at)
             if report.outcome == "accepted":
                 watch = UploadWatch.before(conn, catalog, touched)  # notifications (SPEC §7)
                 _write_touched(conn, catalog, tables, touched, upload_id, statuses, reason, digests,
-                               received_at or utcnow())
+                               received_at or store.clock.now())
                 watch.after(conn, upload_id, filename=filename, user=user, reason=reason)
     if dry_run and summarise and report.outcome == "accepted":
         report.new_months = rehearse_new_months(store, catalog, report, tables, touched, statuses,
@@ -203,9 +204,10 @@ def rehearse_new_months(store: Store, catalog: Catalog, report: IngestReport, ta
         with store.write() as conn:  # the write lock: the rehearsal sees no half-written upload
             upload_id = conn.execute(insert(schema.uploads).values(
                 sha256=report.sha256, filename=report.filename[:255], size_bytes=0, uploaded_by="preview",
-                uploaded_at=utcnow(), source="web", status="provisional", outcome="accepted", summary="{}"
-            ).returning(schema.uploads.c.id)).scalar_one()
-            _write_touched(conn, catalog, tables, touched, upload_id, statuses, None, digests, utcnow())
+                uploaded_at=store.clock.now(), source="web", status="provisional", outcome="accepted",
+                summary="{}").returning(schema.uploads.c.id)).scalar_one()
+            _write_touched(conn, catalog, tables, touched, upload_id, statuses, None, digests,
+                           store.clock.now())
             result = {month: month_summary(conn, catalog, month) for month in shown}
             raise _Rehearsed
     except _Rehearsed:
@@ -272,12 +274,13 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
 
 
 def _record_upload(conn: Connection, report: IngestReport, user: str, source: str, status: str,
-                   reason: str | None, size: int, received_at: datetime | None = None) -> int:
+                   reason: str | None, size: int, uploaded_at: datetime,
+                   received_at: datetime | None = None) -> int:
     summary = ({"errors": [e.as_dict() for e in report.errors[:200]], "error_count": len(report.errors)}
                if report.outcome == "rejected" else {"changes": [asdict(c) for c in report.changes]})
     upload_id = conn.execute(insert(schema.uploads).values(
         sha256=report.sha256, filename=report.filename[:255], size_bytes=size, uploaded_by=user,
-        uploaded_at=received_at or utcnow(), source=source, status=status, reason=reason, outcome=report.outcome,
+        uploaded_at=uploaded_at, source=source, status=status, reason=reason, outcome=report.outcome,
         summary=json.dumps(summary, default=str)).returning(schema.uploads.c.id)).scalar_one()
     report.upload_id = upload_id
     audit(conn, user, f"upload_{report.outcome}", report.filename[:200], upload_id=upload_id,

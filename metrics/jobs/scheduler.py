@@ -32,6 +32,7 @@ from metrics.jobs import tasks as jobs
 from metrics.store import schema
 from metrics.notify.mailer import deliver_due
 from metrics.catalog import Catalog
+from metrics.settings import Settings
 from metrics.store.engine import Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -132,9 +133,9 @@ def _plain(value):
 class JobScheduler:
     """APScheduler (background thread) running each job only while this process holds the lease."""
 
-    def __init__(self, store: Store, catalog: Catalog, settings: dict, holder: str | None = None):
+    def __init__(self, store: Store, catalog: Catalog, settings: Settings, holder: str | None = None):
         self.store, self.catalog, self.settings = store, catalog, settings
-        self.lease = Lease(store, holder or holder_id(), float(settings["SCHEDULER_LEASE_SECONDS"]))
+        self.lease = Lease(store, holder or holder_id(), settings.scheduler_lease_seconds)
         self.aps = BackgroundScheduler(timezone=jobs.UK, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
 
@@ -182,9 +183,9 @@ class JobScheduler:
         self.heartbeat()
         settings, now = self.settings, datetime.now(jobs.UK)
         beat = max(0.5, self.lease.seconds / 3)
-        hour, minute = (int(part) for part in str(settings["BACKUP_TIME"]).split(":"))
+        hour, minute = (int(part) for part in settings.backup_time.split(":"))
         self.aps.add_job(self.heartbeat, IntervalTrigger(seconds=beat), id="heartbeat")
-        self.aps.add_job(self.run_job, IntervalTrigger(seconds=int(settings["INBOX_POLL_SECONDS"])),
+        self.aps.add_job(self.run_job, IntervalTrigger(seconds=settings.inbox_poll_seconds),
                          args=["inbox"], id="inbox", next_run_time=now)
         self.aps.add_job(self.run_job, IntervalTrigger(seconds=NOTIFY_EVERY_SECONDS),
                          args=["notify"], id="notify", next_run_time=now)
@@ -200,10 +201,10 @@ class JobScheduler:
         self.lease.release()
 
 
-def start_embedded(store: Store, catalog: Catalog, settings: dict) -> JobScheduler | None:
+def start_embedded(store: Store, catalog: Catalog, settings: Settings) -> JobScheduler | None:
     """The factory's ``start_scheduler`` hook for ``python app.py``: starts the scheduler in this
     process unless EMBED_SCHEDULER is false (production runs ``python -m metrics scheduler``)."""
-    if not settings["EMBED_SCHEDULER"]:
+    if not settings.embed_scheduler:
         return None
     scheduler = JobScheduler(store, catalog, settings)
     scheduler.start()
@@ -211,14 +212,14 @@ def start_embedded(store: Store, catalog: Catalog, settings: dict) -> JobSchedul
     return scheduler
 
 
-def run_forever(store: Store, catalog: Catalog, settings: dict) -> None:
+def run_forever(store: Store, catalog: Catalog, settings: Settings) -> None:
     """``python -m metrics scheduler``: run until SIGTERM or Ctrl-C, then hand the lock over."""
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     scheduler = JobScheduler(store, catalog, settings)
     log.info("scheduler %s starting (inbox %s, backups %s)", scheduler.holder,
-             Path(settings["INBOX_DIR"]), Path(settings["BACKUP_DIR"]))
+             Path(settings.inbox_dir), Path(settings.backup_dir))
     scheduler.start()
     try:
         while not stop.wait(1):
@@ -228,7 +229,7 @@ def run_forever(store: Store, catalog: Catalog, settings: dict) -> None:
         scheduler.shutdown()
 
 
-def run_once(store: Store, catalog: Catalog, settings: dict) -> dict[str, str | None]:
+def run_once(store: Store, catalog: Catalog, settings: Settings) -> dict[str, str | None]:
     """Run every job once now (if no other scheduler holds the lock); each job's outcome."""
     scheduler = JobScheduler(store, catalog, settings)
     try:

@@ -23,6 +23,7 @@ from metrics.store import schema
 from metrics.catalog import Catalog
 from metrics.months import add_months, month_range
 from metrics.notify.events import record_late
+from metrics.settings import Settings
 from metrics.store.engine import Store, audit, utcnow
 from metrics.workdays import working_day_deadline
 
@@ -64,19 +65,19 @@ def inbox_files(inbox: Path, settle_seconds: float, now: float | None = None) ->
     return ready
 
 
-def process_inbox(store: Store, catalog: Catalog, settings: dict, *,
+def process_inbox(store: Store, catalog: Catalog, settings: Settings, *,
                   now: datetime | None = None) -> list[InboxResult]:
     """Ingest each ready file in INBOX_DIR; move it to archive/YYYY-MM/ or to rejected/ with
     NAME.errors.txt (one ``SHEET:ROW:COLUMN: message`` per line). A name ending ``.final``
     (before the extension) is stored as final figures, any other as provisional."""
     from metrics.ingest.write import ingest
 
-    inbox = Path(settings["INBOX_DIR"])
+    inbox = Path(settings.inbox_dir)
     inbox.mkdir(parents=True, exist_ok=True)
-    limit = int(settings["MAX_UPLOAD_BYTES"])
+    limit = settings.max_upload_bytes
     month = (now or datetime.now(UK)).strftime("%Y-%m")
     results = []
-    for path in inbox_files(inbox, float(settings["INBOX_SETTLE_SECONDS"])):
+    for path in inbox_files(inbox, settings.inbox_settle_seconds):
         try:
             with open(path, "rb") as fh:
                 data = fh.read(limit + 1)
@@ -128,7 +129,7 @@ def latest_due_month(today: date) -> str:
     return month
 
 
-def check_late_submissions(store: Store, catalog: Catalog, settings: dict | None = None, *,
+def check_late_submissions(store: Store, catalog: Catalog, settings: Settings | None = None, *,
                            today: date | None = None) -> dict:
     """Flag each (dataset, month) not final by its deadline; resolve flags whose figures are final.
 
@@ -214,13 +215,13 @@ def nightly_backups(folder: Path) -> list[Path]:
     return sorted((p for p in folder.iterdir() if BACKUP_NAME.match(p.name)), reverse=True)
 
 
-def nightly_backup(store: Store, catalog: Catalog | None, settings: dict, *,
+def nightly_backup(store: Store, catalog: Catalog | None, settings: Settings, *,
                    today: date | None = None) -> dict:
     """Write today's backup (once a day: a second run finds it and skips), keep the newest
     BACKUP_RETENTION and delete older ones."""
     from metrics.store.backup import backup
 
-    folder = Path(settings["BACKUP_DIR"])
+    folder = Path(settings.backup_dir)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"opsg-{(today or uk_today()).isoformat()}"
     done = [p for p in nightly_backups(folder) if p.stem == stem]
@@ -229,7 +230,7 @@ def nightly_backup(store: Store, catalog: Catalog | None, settings: dict, *,
         written = backup(store, folder / stem)
         with store.write() as conn:
             audit(conn, JOB_USER, "backup_written", written.name, bytes=written.stat().st_size)
-    keep = max(1, int(settings["BACKUP_RETENTION"]))
+    keep = max(1, settings.backup_retention)
     removed = []
     for old in nightly_backups(folder)[keep:]:
         old.unlink(missing_ok=True)

@@ -33,7 +33,7 @@ from metrics.months import month_label
 from metrics.notify.events import EVENT_HELP, concerns, due_filter, user_subscriptions, webhook_subscriptions
 from metrics.notify.subscriptions import check_webhook_url
 from metrics.rag import RAG_LABELS
-from metrics.settings import DATA_DIR
+from metrics.settings import DATA_DIR, Settings
 from metrics.store.engine import Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,9 @@ def retry_delay(attempts: int) -> timedelta:
 
 # -- unsubscribe links ----------------------------------------------------------------------
 
-def signing_key(settings: dict) -> str:
+def signing_key(settings: Settings) -> str:
     """SECRET_KEY, or the development key the web app generated under data/ (the same key)."""
-    key = str(settings.get("SECRET_KEY") or "")
+    key = settings.secret_key
     path = DATA_DIR / "secret_key"
     if not key and path.is_file():
         key = path.read_text().strip()
@@ -156,10 +156,10 @@ def subject_for(groups: list[dict]) -> str:
     return "OPSG: " + "; ".join(parts or ["notification"])
 
 
-def build_email(settings: dict, to: str, user_id: int, rows: list[dict], files: dict[str, dict],
+def build_email(settings: Settings, to: str, user_id: int, rows: list[dict], files: dict[str, dict],
                 key: str) -> EmailMessage:
     """One message (plain text and HTML) for one recipient's due rows, with RFC 8058 headers."""
-    base = str(settings["BASE_URL"]).rstrip("/")
+    base = settings.base_url.rstrip("/")
     groups = message_groups(rows, base, files)
     kinds = sorted({e["kind"] for r in rows for e in r["payload"]["events"]})
     unsubscribe = f"{base}/unsubscribe?t={unsubscribe_token(key, user_id, kinds)}"
@@ -168,10 +168,10 @@ def build_email(settings: dict, to: str, user_id: int, rows: list[dict], files: 
               "subscribed": "; ".join(f"{k} ({EVENT_HELP[k]})" for k in kinds)}
     msg = EmailMessage()
     msg["Subject"] = values["subject"]
-    msg["From"] = settings["MAIL_FROM"]
+    msg["From"] = settings.mail_from
     msg["To"] = to
     msg["Date"] = formatdate(localtime=False)
-    domain = str(settings["MAIL_FROM"]).rpartition("@")[2] or "localhost"
+    domain = settings.mail_from.rpartition("@")[2] or "localhost"
     ids = "-".join(str(r["id"]) for r in rows)
     msg["Message-ID"] = f"<opsg-outbox-{ids}@{domain}>" if len(ids) < 200 else make_msgid("opsg", domain)
     msg["List-Unsubscribe"] = f"<{unsubscribe}>"
@@ -191,13 +191,13 @@ def build_email(settings: dict, to: str, user_id: int, rows: list[dict], files: 
 class SmtpSender:
     """One SMTP connection per notify run, opened on first use."""
 
-    def __init__(self, settings: dict):
+    def __init__(self, settings: Settings):
         self.settings, self.conn = settings, None
 
     def send(self, msg: EmailMessage) -> None:
         if self.conn is None:
             s = self.settings
-            host, port, mode = s["SMTP_HOST"], int(s["SMTP_PORT"]), str(s["SMTP_TLS"]).strip().lower()
+            host, port, mode = s.smtp_host, s.smtp_port, s.smtp_tls.strip().lower()
             if mode not in ("none", "starttls", "ssl"):
                 raise ValueError(f"SMTP_TLS must be none, starttls or ssl, not {mode!r}")
             context = ssl.create_default_context()
@@ -207,8 +207,8 @@ class SmtpSender:
                 conn = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
                 if mode == "starttls":
                     conn.starttls(context=context)
-            if s["SMTP_USER"]:
-                conn.login(s["SMTP_USER"], s["SMTP_PASSWORD"])
+            if s.smtp_user:
+                conn.login(s.smtp_user, s.smtp_password)
             self.conn = conn
         self.conn.send_message(msg)
 
@@ -221,11 +221,11 @@ class SmtpSender:
             self.conn = None
 
 
-def post_webhook(url: str, secret: str, body: bytes, settings: dict) -> None:
+def post_webhook(url: str, secret: str, body: bytes, settings: Settings) -> None:
     """POST ``body`` signed with HMAC-SHA256; no redirects, a short time-out; raises on failure."""
     import requests
 
-    check_webhook_url(url, allow_loopback=bool(settings.get("WEBHOOK_ALLOW_LOOPBACK")))
+    check_webhook_url(url, allow_loopback=settings.webhook_allow_loopback)
     signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     response = requests.post(url, data=body, timeout=WEBHOOK_TIMEOUT, allow_redirects=False,
                              headers={"Content-Type": "application/json",
@@ -276,11 +276,11 @@ def _error_text(exc: Exception) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-def deliver_due(store: Store, catalog: Catalog, settings: dict, *, now: datetime | None = None
+def deliver_due(store: Store, catalog: Catalog, settings: Settings, *, now: datetime | None = None
                 ) -> dict[str, int]:
     """Deliver every due outbox row once; counts of sent, retry, failed and cancelled rows."""
     now = now or utcnow()
-    channels = ["webhook"] + (["email"] if settings.get("SMTP_HOST") else [])
+    channels = ["webhook"] + (["email"] if settings.smtp_host else [])
     run = f"notify-{uuid.uuid4().hex}"
     rows = _claim(store, now, channels, run)
     counts = {"sent": 0, "retry": 0, "failed": 0, "cancelled": 0}
@@ -372,7 +372,7 @@ def _deliver_webhooks(store, catalog, settings, rows, run, now, counts) -> None:
         subs = webhook_subscriptions(conn, {r["recipient_id"] for r in rows})
         hooks = {r.id: r for r in conn.execute(select(w.c.id, w.c.url, w.c.secret).where(
             w.c.id.in_([r["recipient_id"] for r in rows]), w.c.removed_at.is_(None)))}
-    base = str(settings["BASE_URL"]).rstrip("/")
+    base = settings.base_url.rstrip("/")
     for row in rows:
         keep, drop = _still_wanted([row], subs.get(row["recipient_id"]), catalog)
         if drop:

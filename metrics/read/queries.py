@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from metrics.store import payload, schema
 from metrics.catalog import Catalog, Metric
+from metrics.errors import BadRequestError
 from metrics.rag import judge, limits_for
 from metrics.ingest.rollups import grain_covering
 
@@ -45,12 +46,12 @@ def _check_filters(catalog: Catalog, metric: Metric, filters: dict[str, str], by
     for dim in [*filters, *by]:
         if dim not in metric.dimensions:
             allowed = ", ".join(metric.dimensions) or "none"
-            raise ValueError(f"{metric.id} has no dimension {dim!r} (dimensions: {allowed})")
+            raise BadRequestError(f"{metric.id} has no dimension {dim!r} (dimensions: {allowed})")
     for dim, value in filters.items():
         dimension = catalog.dimensions[dim]
         if dimension.kind == "enum" and value not in dimension.all_values:
-            raise ValueError(f"{value!r} is not a {dimension.title} "
-                             f"(expected one of {', '.join(dimension.all_values)})")
+            raise BadRequestError(f"{value!r} is not a {dimension.title} "
+                                  f"(expected one of {', '.join(dimension.all_values)})")
 
 
 def _sums(conn: Connection, catalog: Catalog, dataset: str, groups: dict[str, tuple[str, ...]], *,

@@ -11,14 +11,15 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect
 from sqlalchemy.engine import make_url
 
 from metrics.store import schema
+from metrics.clock import SYSTEM, Clock
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 WRITE_LOCK_KEY = 50_750_301  # any constant shared by every writer (PostgreSQL advisory lock)
 
 
 def utcnow() -> datetime:
-    """Naive UTC timestamp, the form stored in every DateTime column."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Naive UTC timestamp, the form stored in every DateTime column (the system clock's now)."""
+    return SYSTEM.now()
 
 
 def make_engine(url: str) -> Engine:
@@ -50,8 +51,9 @@ def make_engine(url: str) -> Engine:
 class Store:
     """The database: one engine, migrations, and transactions for readers and writers."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, clock: Clock | None = None):
         self.url = url
+        self.clock: Clock = clock or SYSTEM  # what ingest and rollbacks stamp their writes with
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name
 

@@ -14,6 +14,7 @@ import io
 from datetime import date
 
 from metrics.catalog import Catalog, Dataset
+from metrics.errors import UnknownDataset
 
 # Realistic example rows per dataset; a column a row does not give takes the catalog example.
 EXAMPLES: dict[str, list[dict[str, str]]] = {
@@ -180,7 +181,7 @@ def template_xlsx(catalog: Catalog, datasets: list[str] | None = None) -> bytes:
     names = list(datasets or catalog.datasets)
     for name in names:
         if name not in catalog.datasets:
-            raise KeyError(f"unknown dataset {name!r}")
+            raise UnknownDataset(name)
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)

@@ -17,6 +17,7 @@ from metrics.catalog import Catalog, Dataset
 from metrics.errors import ErrorLog, UploadError, did_you_mean, or_list, quoted
 from metrics.upload.readers import (NOT_A_TABLE, OLE_MAGIC, ZIP_MAGIC, Match, Sheet, column_letter,
     header_key, match_header, megabytes, read_csv, read_xlsx)
+from metrics.settings import DEFAULTS
 from metrics.upload.cells import number_text
 from metrics.upload.columns import check_columns
 
@@ -36,7 +37,7 @@ class ParsedUpload:
 
 
 def parse_upload(data: bytes, filename: str, catalog: Catalog, dataset: str | None = None,
-                 max_bytes: int = 20_000_000) -> ParsedUpload:
+                 max_bytes: int = DEFAULTS.max_upload_bytes) -> ParsedUpload:
     """Parse and validate one upload; see the module docstring."""
     name = PurePath(str(filename or "upload").replace("\\", "/")).name or "upload"
     out, log = ParsedUpload(), ErrorLog()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import quote
 
 import pytest
 
 from metrics.accounts import users as accounts
+from metrics.clock import ManualClock
 from metrics.demo.bootstrap import prepare
 from metrics.settings import load_settings
-from metrics.store.engine import utcnow
 
 PASSWORD = "correct horse battery staple"
 TEST_SECRET = "test-only-secret-key"
@@ -51,18 +51,10 @@ def demo_app(make_app):
     return make_app()
 
 
-class Clock:
-    """A clock a test moves by hand: set as ``app.server.config["OPSG_CLOCK"]`` (no sleeping)."""
-
-    def __init__(self, start: datetime | None = None):
-        self.now = start or utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+def hand_clock(app, start: datetime | None = None) -> ManualClock:
+    """Give ``app`` a clock the test moves by hand (no sleeping); returns it."""
+    clock = app.server.extensions["opsg"].store.clock = ManualClock(start)
+    return clock
 
 
 def add_user(app, name: str, role: str, password: str = PASSWORD) -> None:

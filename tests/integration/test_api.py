@@ -86,7 +86,29 @@ def test_api005_bad_parameters_are_400(client, viewer, query, message):
 
 
 def test_api006_unknown_metric_404(client, viewer):
-    assert client.get("/api/v1/metrics/nope/series", headers=viewer).status_code == 404
+    r = client.get("/api/v1/metrics/nope/series", headers=viewer)
+    assert r.status_code == 404 and r.get_json() == {"error": "unknown metric 'nope'"}
+    r = client.get("/api/v1/uploads/999999", headers=viewer)
+    assert r.status_code == 404 and r.get_json() == {"error": "no upload 999999"}
+
+
+@pytest.mark.parametrize("bug", [KeyError("csp_region"), ValueError("cannot convert"), TypeError("x")])
+def test_api020_an_internal_bug_is_a_logged_500_not_a_404_or_400(client, viewer, monkeypatch, caplog, bug):
+    """A KeyError or ValueError from a defect (here injected into the query) is not the caller's
+    fault: 500, in the API's JSON shape, with the traceback logged under the request's id."""
+    from dashboard.web import api
+
+    def broken(*args, **kwargs):
+        raise bug
+
+    monkeypatch.setattr(api, "series", broken)
+    with caplog.at_level("ERROR", logger="opsg.api"):
+        r = client.get("/api/v1/metrics/ota_success_rate/series", headers=viewer)
+    assert r.status_code == 500
+    assert set(r.get_json()) == {"error"} and "internal error" in r.get_json()["error"]
+    assert str(bug) not in r.get_json()["error"]  # nothing of the internals leaks
+    [record] = [rec for rec in caplog.records if rec.name == "opsg.api"]
+    assert record.exc_info[1] is bug
 
 
 def test_api007_summary(client, viewer):

@@ -117,3 +117,15 @@ def test_cli008_help_runs_as_a_module():
     assert result.returncode == 0
     for command in ("ingest", "template", "demo", "export", "backup", "restore", "users"):
         assert command in result.stdout
+
+
+def test_cli020_template_reads_the_catalog_at_catalog_path(db, tmp_path, monkeypatch, capsys):
+    """`template` reads CATALOG_PATH like every other command (it used to read data/catalog.toml)."""
+    missing = tmp_path / "elsewhere" / "catalog.toml"
+    monkeypatch.setenv("CATALOG_PATH", str(missing))
+    assert main(["template", "alerts", "-o", str(tmp_path / "alerts.csv")]) == 1
+    assert str(missing) in capsys.readouterr().err
+    assert not (tmp_path / "alerts.csv").exists()
+    missing.parent.mkdir()
+    missing.write_bytes((ROOT / "data" / "catalog.toml").read_bytes())
+    assert main(["template", "alerts", "-o", str(tmp_path / "alerts.csv")]) == 0

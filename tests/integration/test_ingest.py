@@ -1,11 +1,11 @@
 """Ingest, revisions, idempotency, "as of" and roll-ups, on SQLite and PostgreSQL."""
 import threading
-import time
 
 import pytest
 from sqlalchemy import func, select
 
 from metrics.store import schema
+from metrics.clock import ManualClock
 from metrics.read.export import logical_dump
 from metrics.ingest.write import ingest
 from metrics.months import parse_as_of
@@ -52,13 +52,14 @@ def test_ing001_accept_then_same_file_is_unchanged(store, catalog):
 
 
 def test_ing002_correction_needs_reason_and_keeps_history(store, catalog):
+    store.clock = clock = ManualClock()
     up(store, catalog, OTA)
     corrected = OTA.replace("1000,870", "1000,880")
     refused = up(store, catalog, corrected)
     assert refused.outcome == "rejected"
     assert "give a reason" in refused.errors[0].message
-    before = utcnow()
-    time.sleep(0.01)
+    before = clock.advance(seconds=1)
+    clock.advance(seconds=1)
     done = up(store, catalog, corrected, reason="CSP N resubmitted")
     assert done.outcome == "accepted"
     change = done.changes[0]

@@ -1,6 +1,7 @@
 """Scheduled jobs (metrics.jobs.tasks): inbox, late-submission flags, nightly backup; each safe to run twice."""
 from __future__ import annotations
 
+from dataclasses import replace
 import json
 import os
 import time
@@ -30,7 +31,7 @@ def settings(tmp_path):
 
 
 def drop(settings, name: str, data: bytes, age: float = 60):
-    inbox = settings["INBOX_DIR"]
+    inbox = settings.inbox_dir
     os.makedirs(inbox, exist_ok=True)
     path = os.path.join(inbox, name)
     with open(path, "wb") as fh:
@@ -79,7 +80,7 @@ def test_job002_inbox_skips_partial_and_fresh_files(store, catalog, settings, tm
     drop(settings, "~$ota.xlsx", b"lock")  # Excel's lock file while a workbook is open
     drop(settings, ".hidden.csv", ota_csv("2024-01"))
     drop(settings, "fresh.csv", ota_csv("2024-01"), age=0)
-    assert process_inbox(store, catalog, {**settings, "INBOX_SETTLE_SECONDS": 30}) == []
+    assert process_inbox(store, catalog, replace(settings, inbox_settle_seconds=30)) == []
     assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == [
         ".hidden.csv", "fresh.csv", "ota.csv.part", "ota.tmp", "~$ota.xlsx"]
     with store.read() as conn:

@@ -13,8 +13,8 @@ from selenium.webdriver.common.keys import Keys
 
 from metrics.records import overrides
 from metrics.ingest.write import ingest
-from metrics.store.engine import utcnow
 from tests.conftest import require_browser
+from tests.integration.conftest import hand_clock
 from tests.integration.test_actions_log import render
 
 SIZES = ((1920, 1080), (1366, 768))
@@ -144,8 +144,9 @@ def test_mtg002_every_slide_fits_both_screens_and_reads_without_hovering(dash_du
 def test_mtg003_frozen_figures_do_not_move_when_a_correction_arrives(make_app):
     app = make_app(PUBLIC_READ=True)
     context = app.server.extensions["opsg"]
-    frozen = utcnow().isoformat()
-    time.sleep(0.01)
+    clock = hand_clock(app)
+    frozen = clock.now().isoformat()
+    clock.advance(seconds=1)
     report = ingest(context.store, context.catalog, CORRECTION.encode(), "late.csv", reason="late")
     assert report.outcome == "accepted", report.errors
     then = json.dumps(render(app, "/meeting", month="2020-01", slide="3", as_of=frozen), ensure_ascii=False)

@@ -2,6 +2,7 @@
 (aiosmtpd) and a real HTTP receiver, at most once per (event, recipient)."""
 from __future__ import annotations
 
+from dataclasses import replace
 import hashlib
 import hmac
 import threading
@@ -12,12 +13,12 @@ from sqlalchemy import func, select, update
 
 from metrics.accounts import users as accounts
 from metrics.notify import events as notify
-from metrics.notify import subscriptions
 from metrics.store import schema
 from metrics.ingest.write import ingest
 from metrics.jobs.tasks import check_late_submissions
 from metrics.notify.mailer import SIGNATURE_HEADER, deliver_due, read_unsubscribe_token
-from metrics.settings import load_settings
+from metrics.notify import subscriptions
+from metrics.settings import Settings, load_settings
 from metrics.store.engine import utcnow
 from tests.integration.notify_servers import Receiver, SmtpServer, free_port
 
@@ -45,7 +46,7 @@ def receiver():
     r.stop()
 
 
-def mail_settings(port: int, **extra) -> dict:
+def mail_settings(port: int, **extra) -> Settings:
     return load_settings(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="opsg@example.org",
                          BASE_URL="https://opsg.example.org", SECRET_KEY=SECRET, **extra)
 
@@ -194,7 +195,7 @@ def test_ntf007_no_message_carries_password_or_token(store, catalog, smtp):
     with store.write() as conn:
         token = accounts.new_token(conn, "alice")
     settings = mail_settings(smtp.port, SMTP_PASSWORD="smtp-secret-password")
-    settings["SMTP_USER"] = ""  # the test server takes no AUTH; the password must still not leak
+    settings = replace(settings, smtp_user="")  # the test server takes no AUTH; the password must still not leak
     ingest(store, catalog, ota_csv("2024-01"), "a.csv")
     deliver_due(store, catalog, settings)
     raw = smtp.messages[0][1].as_string()
@@ -262,7 +263,7 @@ def test_ntf012_webhook_gets_signed_json_once(store, catalog, receiver):
         hook = subscriptions.add_webhook(conn, receiver.url, "red", "admin", allow_loopback=True)
     ingest(store, catalog, ota_csv("2024-01", north=(100, 90)), "a.csv")
     settings = mail_settings(free_port(), WEBHOOK_ALLOW_LOOPBACK=True)
-    settings["SMTP_HOST"] = ""
+    settings = replace(settings, smtp_host="")
     assert deliver_due(store, catalog, settings)["sent"] == 1
     assert deliver_due(store, catalog, settings)["sent"] == 0
     assert len(receiver.requests) == 1

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from metrics.records import actions, overrides
 from metrics.catalog import load_catalog
 from metrics.cli.commands import main
+from metrics.clock import ManualClock
 from metrics.ingest.write import ingest
 from metrics.months import parse_as_of
 from metrics.meeting.content import meeting_content
@@ -44,8 +45,9 @@ def pack(demo_db, tmp_path_factory):
     with store.write() as conn:
         overrides.set_override(conn, catalog, metric="ota_success_rate", value="North", month="2020-01",
                                rag="amber", actor="chair", justification="Remediation plan agreed: 99% by March")
-    frozen = utcnow()
-    time.sleep(0.01)
+    store.clock = ManualClock()  # after the override: the papers went out once it was set
+    frozen = store.clock.now()
+    store.clock.advance(seconds=1)
     late = ingest(store, catalog, CORRECTION.encode(), "late.csv", reason="late correction")
     assert late.outcome == "accepted", late.errors
     store.dispose()

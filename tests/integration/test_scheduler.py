@@ -1,6 +1,7 @@
 """Exactly one scheduler runs jobs: the scheduler_lock lease, job_runs, and two real processes."""
 from __future__ import annotations
 
+from dataclasses import replace
 import os
 import signal
 import subprocess
@@ -81,7 +82,7 @@ def test_sch003_app_factory_never_starts_a_scheduler_unless_told(tmp_path):
     app = create_app(settings, demo=False)
     ctx = app.server.extensions["opsg"]
     assert not [t for t in set(threading.enumerate()) - before if "APScheduler" in t.name]
-    assert start_embedded(ctx.store, ctx.catalog, {**ctx.settings, "EMBED_SCHEDULER": False}) is None
+    assert start_embedded(ctx.store, ctx.catalog, replace(ctx.settings, embed_scheduler=False)) is None
     lock = schema.scheduler_lock
     with ctx.store.read() as conn:
         assert conn.execute(select(lock.c.holder)).scalar() is None  # nobody ever took the lock

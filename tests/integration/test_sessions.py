@@ -18,7 +18,7 @@ from metrics.accounts import users as accounts, sessions
 from metrics.records import thresholds as admin
 from metrics.store import schema
 from metrics.store.engine import Store
-from tests.integration.conftest import (PASSWORD, TEST_SECRET, Clock, add_user, csrf_headers, csrf_token,
+from tests.integration.conftest import (PASSWORD, TEST_SECRET, add_user, hand_clock, csrf_headers, csrf_token,
                                         sign_in, signed_in_client)
 
 T0 = datetime(2026, 1, 5, 9, 0, 0)
@@ -160,7 +160,7 @@ def test_ses004_an_administrator_lists_and_ends_one_or_all(store):
 def web(store):
     """An app (sign-in required) on the test's database, SQLite or PostgreSQL, with a hand clock."""
     app = create_app({"DATABASE_URL": store.url, "PUBLIC_READ": False, "SECRET_KEY": TEST_SECRET}, demo=False)
-    app.clock = app.server.config["OPSG_CLOCK"] = Clock()
+    app.clock = hand_clock(app)
     yield app
     app.server.extensions["opsg"].store.dispose()
 
@@ -231,7 +231,7 @@ def test_ses012_the_session_row_is_written_at_most_once_a_minute(web, monkeypatc
         with store.read() as conn:
             return conn.execute(select(schema.sessions.c.last_seen_at)).scalar_one()
 
-    start = web.clock.now
+    start = web.clock.now()
     for _ in range(5):
         web.clock.advance(seconds=10)
         assert client.get("/api/v1/metrics").status_code == 200
@@ -267,17 +267,33 @@ def test_ses013_disabling_new_password_or_role_signs_the_user_out_everywhere(web
 def access_call(client, name, trigger="admin-user", session_id=None, token_id=None):
     """The Admin page's sessions-and-tokens callback, as the renderer posts it."""
     buttons = ("admin-end-session", "admin-end-sessions", "admin-revoke-token", "admin-revoke-tokens")
-    outputs = [("admin-access-message", "children"), ("admin-access", "children"),
-               ("admin-session", "options"), ("admin-token", "options")]
+    outputs = [("admin-access-message", "children"), ("admin-access", "children")]
     payload = {
         "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
         "outputs": [{"id": i, "property": p} for i, p in outputs],
         "inputs": [{"id": "admin-user", "property": "value", "value": name}]
         + [{"id": b, "property": "n_clicks", "value": int(b == trigger)} for b in buttons],
-        "state": [{"id": "admin-session", "property": "value", "value": session_id},
-                  {"id": "admin-token", "property": "value", "value": token_id}],
+        "state": [{"id": "admin-session", "property": "data", "value": session_id and {"user": name, "id": session_id}},
+                  {"id": "admin-token", "property": "data", "value": token_id and {"user": name, "id": token_id}}],
         "changedPropIds": [f"{trigger}.{'value' if trigger == 'admin-user' else 'n_clicks'}"]}
     return client.post("/_dash-update-component", json=payload, headers=csrf_headers(client))
+
+
+def grid_rows(children, grid_id: str) -> list[dict]:
+    """The rows of the grid ``grid_id`` in a callback's rendered children ([] when not drawn)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == grid_id:
+                found.extend(node["props"]["rowData"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(children)
+    return found
 
 
 def test_ses014_an_administrator_sees_and_ends_a_users_sessions_on_the_admin_page(web):
@@ -293,13 +309,13 @@ def test_ses014_an_administrator_sees_and_ends_a_users_sessions_on_the_admin_pag
     answer = shown.get_json()["response"]
     grids = json.dumps(answer["admin-access"]["children"])
     assert all(text in grids for text in ("192.0.2.10", "Office Firefox 128", "198.51.100.7", "Laptop Chrome 131"))
-    options = answer["admin-session"]["options"]
-    assert len(options) == 2
-    [office_session] = [o["value"] for o in options if "192.0.2.10" in o["label"]]
+    listed = grid_rows(answer["admin-access"]["children"], "admin-sessions-grid")
+    assert len(listed) == 2
+    [office_session] = [r["id"] for r in listed if r["ip"] == "192.0.2.10"]
     ended = access_call(root, "alice", "admin-end-session", session_id=office_session).get_json()["response"]
     assert "Ended 1 session of alice" in json.dumps(ended["admin-access-message"]["children"])
-    assert [o["value"] for o in ended["admin-session"]["options"]] != [office_session]
-    assert len(ended["admin-session"]["options"]) == 1
+    assert [r["ip"] for r in grid_rows(ended["admin-access"]["children"], "admin-sessions-grid")] == [
+        "198.51.100.7"]
     assert reads_nothing(office) and laptop.get("/api/v1/metrics").status_code == 200
     access_call(root, "alice", "admin-end-sessions")
     assert reads_nothing(laptop)
@@ -321,3 +337,23 @@ def test_ses015_signing_in_again_replaces_the_session_it_carried(web):
     assert thief.get("/api/v1/metrics").status_code == 401  # the session it carried has ended
     with web.server.extensions["opsg"].store.read() as conn:
         assert len(conn.execute(select(schema.sessions)).all()) == 1
+
+
+def test_ses030_the_sessions_and_tokens_panel_lists_each_one_once(web):
+    """Each session and token appears once in the panel (it used to be listed in its grid and again
+    in a "Choose a session" / "Choose a token" dropdown beside it); rows are chosen in the grid."""
+    root = signed_in_client(web, "root", "admin")
+    add_user(web, "alice", "viewer")
+    office = web.server.test_client()
+    office.environ_base.update(REMOTE_ADDR="192.0.2.10", HTTP_USER_AGENT="Office Firefox 128")
+    assert sign_in(office, "alice").status_code == 302
+    with web.server.extensions["opsg"].store.write() as conn:
+        accounts.new_token(conn, "alice", label="nightly upload job")
+    answer = access_call(root, "alice").get_json()["response"]
+    body = json.dumps(answer)
+    assert body.count("192.0.2.10") == body.count("Office Firefox 128") == 1
+    assert body.count("nightly upload job") == 1
+    sessions_listed = grid_rows(answer["admin-access"]["children"], "admin-sessions-grid")
+    tokens_listed = grid_rows(answer["admin-access"]["children"], "admin-tokens-grid")
+    assert [r["ip"] for r in sessions_listed] == ["192.0.2.10"]
+    assert [r["label"] for r in tokens_listed] == ["nightly upload job"]

@@ -51,7 +51,7 @@ def test_ses021_an_administrator_ends_a_session_on_the_admin_page(dash_duo, make
     dash_duo.wait_for_element("#admin-access-panel", timeout=20)
     dash_duo.select_dcc_dropdown("#admin-user", value="alice (viewer)")
     dash_duo.wait_for_contains_text("#admin-sessions-grid", "127.0.0.1", timeout=20)
-    dash_duo.select_dcc_dropdown("#admin-session", index=0)
+    click(dash_duo, dash_duo.find_element("#admin-sessions-grid .ag-center-cols-container .ag-row"))
     click(dash_duo, dash_duo.find_element("#admin-end-session"))
     dash_duo.wait_for_contains_text("#admin-access-message", "Ended 1 session of alice", timeout=20)
     assert alice.get("/api/v1/metrics").status_code == 401

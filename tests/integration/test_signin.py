@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from dashboard import create_app
 from dashboard.web.security import secret_key
+from metrics.settings import load_settings
 from metrics.store import schema
-from tests.integration.conftest import PASSWORD, TEST_SECRET, Clock, add_user, csrf_token, sign_in
+from tests.integration.conftest import PASSWORD, TEST_SECRET, add_user, csrf_token, hand_clock, sign_in
 
 
 @pytest.fixture
@@ -117,8 +118,7 @@ def test_acc015_per_address_limit(make_app):
 
 
 def test_acc016_an_idle_session_ends(app):
-    clock = Clock()
-    app.server.config["OPSG_CLOCK"] = clock
+    clock = hand_clock(app)
     client = app.server.test_client()
     assert sign_in(client, "alice").status_code == 302
     clock.advance(minutes=31)
@@ -156,16 +156,16 @@ def test_acc018_after_sign_in_only_local_pages(app, target):
 
 def test_acc019_secret_key_rules(tmp_path):
     with pytest.raises(SystemExit, match="SECRET_KEY"):
-        secret_key({"ENVIRONMENT": "production", "SECRET_KEY": ""})
+        secret_key(load_settings(ENVIRONMENT="production", SECRET_KEY=""))
     with pytest.raises(SystemExit, match="at least 32 characters"):
-        secret_key({"ENVIRONMENT": "production", "SECRET_KEY": "short"})
+        secret_key(load_settings(ENVIRONMENT="production", SECRET_KEY="short"))
     with pytest.raises(SystemExit, match="development or production"):
-        secret_key({"ENVIRONMENT": "staging", "SECRET_KEY": "x" * 40})
-    assert secret_key({"ENVIRONMENT": "production", "SECRET_KEY": "k" * 40}) == "k" * 40
+        secret_key(load_settings(ENVIRONMENT="staging", SECRET_KEY="x" * 40))
+    assert secret_key(load_settings(ENVIRONMENT="production", SECRET_KEY="k" * 40)) == "k" * 40
     key_file = tmp_path / "data" / "secret_key"
-    first = secret_key({"ENVIRONMENT": "development", "SECRET_KEY": ""}, key_file)
+    first = secret_key(load_settings(ENVIRONMENT="development", SECRET_KEY=""), key_file)
     assert len(first) == 64 and stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-    assert secret_key({"ENVIRONMENT": "development", "SECRET_KEY": ""}, key_file) == first  # kept
+    assert secret_key(load_settings(ENVIRONMENT="development", SECRET_KEY=""), key_file) == first  # kept
 
 
 def test_acc020_production_refuses_to_start_without_a_key(tmp_path):

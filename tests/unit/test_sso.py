@@ -3,6 +3,7 @@ import pytest
 
 from metrics.accounts import sso
 from metrics.accounts.users import ROLES
+from metrics.settings import Settings, load_settings
 
 MAP = "opsg-admins=admin, opsg-dcc=uploader,opsg-members=viewer,"
 
@@ -38,14 +39,14 @@ def test_sso103_the_highest_mapped_role_wins_and_unmapped_groups_count_for_nothi
 def test_sso104_settings_checked_once():
     base = {"OIDC_ISSUER": "https://idp.example.org/", "OIDC_CLIENT_ID": "dash", "OIDC_ROLE_MAP": MAP,
             "BASE_URL": "https://opsg.example.org/"}
-    config = sso.Config.from_settings(base)
+    config = sso.Config.from_settings(load_settings(**base))
     assert config.enabled and config.issuer == "https://idp.example.org"
     assert config.redirect_uri == "https://opsg.example.org/login/oidc/callback"
-    assert not sso.Config.from_settings({}).enabled
+    assert not sso.Config.from_settings(Settings()).enabled
     with pytest.raises(ValueError, match="OIDC_SCOPES must include openid"):
-        sso.Config.from_settings({**base, "OIDC_SCOPES": "profile"})
+        sso.Config.from_settings(load_settings(**base, OIDC_SCOPES="profile"))
     with pytest.raises(ValueError, match="must be an https:// URL"):
-        sso.Config.from_settings({**base, "OIDC_ISSUER": "idp.example.org"})
+        sso.Config.from_settings(load_settings(**{**base, "OIDC_ISSUER": "idp.example.org"}))
 
 
 def test_sso105_user_name_from_claims():

@@ -13,6 +13,7 @@ from metrics.errors import ErrorLog, UploadError, or_list
 from metrics.records.actions.reads import get_action
 from metrics.records.actions.validate import LABELS, ActionError, clean_fields
 from metrics.records.actions.writes import upsert
+from metrics.settings import DEFAULTS
 from metrics.store.engine import audit
 from metrics.upload import readers
 
@@ -105,7 +106,7 @@ def _header_index(rows: list) -> int | None:
 
 
 def parse_actions(data: bytes, filename: str, catalog: Catalog, *,
-                  max_bytes: int = 20_000_000) -> tuple[list[dict], list[UploadError], list[str]]:
+                  max_bytes: int = DEFAULTS.max_upload_bytes) -> tuple[list[dict], list[UploadError], list[str]]:
     """(clean actions, located errors, ignored column headers) from a CSV or XLSX action log."""
     log = ErrorLog()
     sheet, rows = _records(data, filename, max_bytes, log)
@@ -156,7 +157,7 @@ def parse_actions(data: bytes, filename: str, catalog: Catalog, *,
 
 
 def import_actions(store, catalog: Catalog, data: bytes, filename: str, *, actor: str,
-                   dry_run: bool = False, max_bytes: int = 20_000_000,
+                   dry_run: bool = False, max_bytes: int = DEFAULTS.max_upload_bytes,
                    source: str | None = None) -> ImportReport:
     """Validate the whole file, then add new actions and update changed ones in one transaction."""
     rows, errors, ignored = parse_actions(data, filename, catalog, max_bytes=max_bytes)
