@@ -16,7 +16,7 @@ from metrics.read.queries import all_thresholds
 
 from dashboard.web.auth import allowed, callback_requires, clock, current_user
 from dashboard.components.admin_views import (AUDIT_GROUPS, ROLES, access_grids, audit_grid,
-                                              audit_rows, field, message, threshold_form, thresholds_grid,
+                                              audit_rows, field, threshold_form, thresholds_grid,
                                               user_options, users_grid)
 from dashboard.components.admin_views import threshold_rows as grid_rows
 from dashboard.components import notify_admin
