@@ -29,6 +29,7 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
         title="OPSG service metrics", suppress_callback_exceptions=True, serve_locally=True,
         update_title=None,
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     family_pages.register(catalog)  # one page per catalog family
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
     app.server.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) * 4 // 3 + 1_000_000

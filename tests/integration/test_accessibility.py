@@ -7,6 +7,8 @@ each page; a violation fails with rule, selector, page and size.
 """
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import socket
 import time
@@ -162,6 +164,9 @@ def _check(site, path: str, marker: str, then=None) -> list[str]:
         scroll, inner = site.driver.execute_script(WIDTH)
         if scroll > inner:
             problems.append(f"{path} at {width}x{height}: scrolls sideways ({scroll}px in a {inner}px window)")
+        if os.environ.get("A11Y_SHOTS"):  # a folder: each page at each size, to look at
+            name = re.sub(r"[^A-Za-z0-9]+", "_", path + ("_" + then[0] if then else "")).strip("_") or "overview"
+            site.driver.save_screenshot(os.path.join(os.environ["A11Y_SHOTS"], f"{name}-{width}x{height}.png"))
     return problems
 
 
@@ -189,4 +194,198 @@ def test_a11y002_every_page_passes_axe_and_fits_the_window(signed_in, path, mark
     problems = _check(signed_in, path, marker, then)
     if problems:
         pytest.fail(f"{len(problems)} problems:\n" + "\n".join(problems), pytrace=False)
+    assert signed_in.console() == []
+
+
+# Keyboard, focus and layout, in the same browser: each test is one behaviour, pressed as a user would.
+
+def press(site, *keys) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    chain = ActionChains(site.driver)
+    for key in keys:
+        chain.send_keys(key)
+    chain.perform()
+
+
+def active(site) -> dict:
+    return site.driver.execute_script("""
+        const a = document.activeElement;
+        const ring = a && a.matches('.segmented-input') ? a.closest('label').querySelector('.segmented-option') : a;
+        const s = ring ? getComputedStyle(ring) : null;
+        return {tag: a.tagName, id: a.id, value: a.value || null, cls: a.className || '',
+                outline: s ? [s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor] : null,
+                shadow: s ? s.boxShadow : null, top: a.getBoundingClientRect().top,
+                inRegion: !!a.closest('#region-filter'), inMonth: !!a.closest('#month-picker')};""")
+
+
+def wait_until(condition, timeout: float = 20, what: str = "condition"):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a11y003_skip_link_then_every_control_shows_a_clear_focus_ring(signed_in):
+    from selenium.webdriver.common.keys import Keys
+
+    site = signed_in
+    site.viewport(1366, 768)
+    site.open("/ota-firmware?month=2020-01", "#ota-trend-graph")
+    site.driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
+    press(site, Keys.TAB)
+    first = active(site)
+    assert first["id"] == "skip-link" and first["top"] >= 0, first  # first Tab: the skip link, shown
+    press(site, Keys.ENTER)
+    assert active(site)["id"] == "main-content"
+    seen = []
+    for _ in range(30):  # on through the view bar, tiles, charts and tables
+        press(site, Keys.TAB)
+        now = active(site)
+        if now["tag"] == "BODY":
+            break
+        seen.append(now)
+        style, width, colour = now["outline"]
+        assert style != "none" and width >= 3 and colour not in ("transparent", "rgba(0, 0, 0, 0)"), now
+    assert any(s["inMonth"] for s in seen) and any(s["inRegion"] for s in seen), "view bar reached by Tab"
+    # the navigation's ring on navy: yellow, not faint blue
+    link = site.driver.find_element(By.CSS_SELECTOR, "#main-nav .nav-link")
+    site.driver.execute_script("arguments[0].focus()", link)
+    press(site, Keys.SHIFT, Keys.TAB)
+    press(site, Keys.TAB)
+    assert active(site)["outline"][2] == "rgb(255, 221, 0)"
+    assert signed_in.console() == []
+
+
+def test_a11y004_focus_stays_on_the_region_and_month_controls_after_a_change(signed_in):
+    from selenium.webdriver.common.keys import Keys
+
+    site = signed_in
+    site.viewport(1366, 768)
+    site.open("/ota-firmware?month=2020-01", "#ota-trend-graph")
+    checked = site.driver.find_element(By.CSS_SELECTOR, "#region-filter input:checked")
+    site.driver.execute_script("arguments[0].focus()", checked)
+    for expected in ("region=North", "region=Central"):
+        press(site, Keys.ARROW_RIGHT)
+        wait_until(lambda: expected in site.driver.current_url, what=expected)
+        site.wait_for("#ota-trend-graph")
+        now = wait_until(lambda: active(site)["inRegion"] and active(site), what="focus back on the region")
+        assert now["tag"] == "INPUT", now  # so the next arrow press moves on again
+    # the month: open with the keyboard, step one month back, choose; focus returns to the picker
+    button = site.driver.find_element(By.CSS_SELECTOR, "#month-picker button.dash-dropdown")
+    site.driver.execute_script("arguments[0].focus()", button)
+    press(site, Keys.ENTER)
+    site.wait_for("[role=option]")
+    press(site, Keys.ARROW_DOWN, Keys.ENTER)
+    wait_until(lambda: "month=2020-01" not in site.driver.current_url, what="a new month")
+    site.wait_for("#ota-trend-graph")
+    wait_until(lambda: active(site)["inMonth"], what="focus back on the month picker")
+    assert signed_in.console() == []
+
+
+def test_a11y005_labels_point_at_their_controls(signed_in):
+    site = signed_in
+    for path, marker in (("/ota-firmware", "#ota-trend-graph"), ("/upload", "#upload-dropzone"),
+                         ("/history", "#history-uploads-grid .ag-row"), ("/actions", "#actions-page")):
+        site.open(path, marker)
+        broken = site.driver.execute_script("""
+            return Array.from(document.querySelectorAll('label[for]')).filter(l => {
+                const c = document.getElementById(l.htmlFor);
+                return !c || !(c.matches('input, select, textarea, button') || c.getAttribute('aria-labelledby'));
+            }).map(l => l.textContent + ' -> ' + l.htmlFor);""")
+        assert broken == [], (path, broken)
+        groups = site.driver.execute_script("""
+            return Array.from(document.querySelectorAll('[role=radiogroup], [role=group].dash-options-list'))
+                .filter(g => !(g.getAttribute('aria-labelledby') || '').split(' ')
+                              .some(id => document.getElementById(id))).map(g => g.id);""")
+        assert groups == [], (path, groups)
+    assert signed_in.console() == []
+
+
+def test_a11y006_escape_leaves_the_meeting(signed_in):
+    from selenium.webdriver.common.keys import Keys
+
+    site = signed_in
+    site.open("/meeting?month=2020-01&slide=3", '.meeting-mode[data-slide="3"]')
+    press(site, Keys.ESCAPE)
+    site.wait_for("#overview-rag-matrix")
+    assert site.driver.current_url.endswith("/?month=2020-01")
+    assert signed_in.console() == []
+
+
+def test_a11y007_narrow_screen_menu_and_tables_that_scroll_in_their_own_box(signed_in):
+    from selenium.webdriver.common.keys import Keys
+
+    site = signed_in
+    site.viewport(768, 1024)
+    site.open("/?month=2020-01", "#overview-rag-matrix")
+    nav = site.driver.find_element(By.CSS_SELECTOR, "#main-nav")
+    toggle = site.driver.find_element(By.CSS_SELECTOR, "#nav-toggle")
+    assert toggle.is_displayed() and not nav.is_displayed()
+    site.driver.execute_script("arguments[0].focus()", toggle)
+    press(site, Keys.ENTER)
+    assert nav.is_displayed() and toggle.get_attribute("aria-expanded") == "true"
+    press(site, Keys.ENTER)
+    assert not nav.is_displayed() and toggle.get_attribute("aria-expanded") == "false"
+    box = site.driver.execute_script("""
+        const box = document.querySelector('.table-scroll');
+        const first = box.querySelector('tbody tr:not(.family-row) > :first-child');
+        return {scrolls: box.scrollWidth > box.clientWidth, sticky: getComputedStyle(first).position,
+                focusable: box.tabIndex === 0, name: box.getAttribute('aria-label')};""")
+    assert box == {"scrolls": True, "sticky": "sticky", "focusable": True, "name": "RAG overview table"}
+    site.viewport(1920, 1080)
+    site.open("/?month=2020-01", "#overview-rag-matrix")
+    assert not site.driver.find_element(By.CSS_SELECTOR, "#nav-toggle").is_displayed()
+    assert site.driver.find_element(By.CSS_SELECTOR, "#main-nav").is_displayed()
+    assert signed_in.console() == []
+
+
+def test_a11y008_at_1366x768_the_overview_says_what_is_red_above_the_fold(signed_in):
+    site = signed_in
+    site.viewport(1366, 768)
+    site.open("/?month=2020-01", "#overview-rag-matrix")
+    first_red = site.driver.execute_script("""
+        const item = Array.from(document.querySelectorAll('#overview-attention .attention-item'))
+            .find(i => i.querySelector('.rag-red'));
+        return item ? {bottom: item.getBoundingClientRect().bottom, text: item.innerText} : null;""")
+    assert first_red and first_red["bottom"] <= 768, first_red
+    assert "Red" in first_red["text"]  # in words, not colour alone
+    site.open("/actions", "#actions-page")
+    layout = site.driver.execute_script("""
+        const table = document.querySelector('#actions-table').getBoundingClientRect();
+        const side = document.querySelector('.actions-side').getBoundingClientRect();
+        const what = document.querySelector('#actions-table td.action-what').getBoundingClientRect();
+        const dates = Array.from(document.querySelectorAll('#actions-table td.nowrap'))
+            .filter(td => td.scrollWidth > td.clientWidth + 1).length;
+        return {overlap: table.right > side.left && table.bottom > side.top && side.bottom > table.top,
+                what: what.width, cut: dates};""")
+    assert layout == {"overlap": False, "what": layout["what"], "cut": 0} and layout["what"] >= 280, layout
+    assert signed_in.console() == []
+
+
+def test_a11y009_every_chart_has_words_and_a_figures_table_reached_by_keyboard(signed_in):
+    site = signed_in
+    site.viewport(1366, 768)
+    site.open("/ota-firmware?month=2020-01", "#ota-trend-graph")
+    charts = site.driver.execute_script("""
+        return Array.from(document.querySelectorAll('.chart-card')).map(card => ({
+            caption: (card.querySelector('figure.chart-figure > figcaption') || {}).textContent || '',
+            hidden: Array.from(card.querySelectorAll('.main-svg')).every(s => s.getAttribute('aria-hidden') === 'true'),
+            summary: !!card.querySelector('details.figures > summary')}));""")
+    assert charts, "no chart cards"
+    for chart in charts:
+        assert chart["caption"].startswith(("Line chart", "Bar chart")) and "Latest (January 2020)" in chart["caption"], chart
+        assert chart["hidden"] and chart["summary"], chart
+    from selenium.webdriver.common.keys import Keys
+
+    summary = site.driver.find_element(By.CSS_SELECTOR, ".chart-card details.figures > summary")
+    site.driver.execute_script("arguments[0].focus()", summary)
+    press(site, Keys.ENTER)
+    assert summary.find_element(By.XPATH, "..").get_attribute("open") is not None
+    press(site, Keys.TAB)
+    wait_until(lambda: site.driver.execute_script(
+        "return !!document.activeElement.closest('.figures .ag-root-wrapper')"), what="focus in the figures grid")
     assert signed_in.console() == []
