@@ -34,9 +34,12 @@
 
   function repairOptionLists(root) {
     root.querySelectorAll('.dash-options-list').forEach(function (list) {
+      if (list.closest('.dash-dropdown-content')) return;  // a dropdown's own listbox is right as it is
       const radios = list.querySelector('input[type=radio]');
-      setAttr(list, 'role', radios ? 'radiogroup' : 'group');
-      if (!list.hasAttribute('aria-label')) {
+      const options = list.querySelectorAll('.dash-options-list-option').length;
+      // one lone checkbox is its own labelled control; a set of them or of radios is a named group
+      setAttr(list, 'role', radios ? 'radiogroup' : (options > 1 ? 'group' : null));
+      if (list.getAttribute('role') && !list.hasAttribute('aria-label')) {
         const label = labelFor(list);
         if (label && !list.contains(label)) setAttr(list, 'aria-labelledby', idOf(label));
       }
