@@ -37,6 +37,7 @@ def create_app(settings: Settings | dict | None = None, *, demo: bool = True,
         title="OPSG service metrics", suppress_callback_exceptions=True, serve_locally=True,
         update_title=None,
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     family_pages.register(catalog)  # one page per catalog family
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
     app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 4 // 3 + 1_000_000

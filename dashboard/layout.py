@@ -7,6 +7,7 @@ So a copied link reopens the same view, and Back/Forward step through views.
 """
 from __future__ import annotations
 
+import json
 import sys
 
 import dash
@@ -26,6 +27,16 @@ NAV_ID = {"type": "nav-link", "path": ALL}
 # The pages router's own dcc.Location (refresh="callback-nav"): writing its ``search`` pushes a
 # history entry and re-renders the page, which another Location's pushState would not do.
 LOCATION = "_pages_location"
+MONTH_ID = {"type": "view-control", "name": "month"}
+AS_OF_ID = {"type": "view-date", "name": "as_of"}
+
+
+def dom_id(component_id) -> str:
+    """The id Dash writes into the page for a component id (a pattern-matching id as sorted JSON),
+    so that a label's ``for`` can point at the control itself."""
+    if isinstance(component_id, dict):
+        return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+    return component_id
 
 
 def nav_pages() -> list[dict]:
@@ -48,20 +59,24 @@ def frame():
                       id={"type": "nav-link", "path": p["path"]})
              for p in nav_pages() if allowed(p.get("role"))]  # e.g. Upload only for uploaders
     return html.Div([
+        html.A("Skip to main content", href="#main-content", className="skip-link", id="skip-link"),
         html.Div(classification, className="classification-banner", id="classification-banner",
                  role="note") if classification else None,
         html.Header([
             html.Div([
                 html.A([html.Span("OPSG", className="brand-mark"), " Service metrics"], href="/",
                        className="brand"),
-                html.Nav(links, className="main-nav", **{"aria-label": "Pages"}),
+                html.Button([html.Span("☰", **{"aria-hidden": "true"}), " Menu"], id="nav-toggle",
+                            className="nav-toggle", type="button",
+                            **{"aria-controls": "main-nav", "aria-expanded": "false"}),
+                html.Nav(links, className="main-nav", id="main-nav", **{"aria-label": "Pages"}),
                 account_menu(),
             ], className="header-inner"),
         ], className="app-header"),
         html.Div([html.Strong("Synthetic demo data"), " — not real DCC figures. ",
                   html.Span("Upload the DCC's monthly figures to replace it.")],
                  className="demo-banner", id="demo-banner", role="note") if demo else None,
-        html.Main(dash.page_container, className="page-body"),
+        html.Main(dash.page_container, className="page-body", id="main-content", tabIndex="-1"),
         html.Footer([
             html.Span("RAG: ✓ Green at or better than target · ! Amber between target and minimum · "
                       "✕ Red worse than minimum · – No data."),
@@ -76,7 +91,8 @@ def _month_options(view) -> list[dict]:
 
 def _segmented(name: str, options: list[tuple[str, str]], value: str | None, label: str):
     return html.Div([
-        html.Label(label, className="control-label", htmlFor=f"{name}-filter"),
+        # A radio group has no one control to point at: the group is named by this (assets/a11y.js).
+        html.Div(label, className="control-label", id=f"{name}-filter-label"),
         dcc.RadioItems(id={"type": "view-control", "name": name},
                        options=[{"label": text, "value": val} for val, text in options],
                        value=value or "", inline=True, className="segmented",
@@ -88,8 +104,8 @@ def view_bar(view, uses: tuple[str, ...] = ()) -> html.Div:
     """Month picker, the filters this page uses, and the as-at date with its stamp."""
     catalog = get_context().catalog
     controls = [html.Div([
-        html.Label("Month", className="control-label", htmlFor="month-picker"),
-        dcc.Dropdown(id={"type": "view-control", "name": "month"}, options=_month_options(view),
+        html.Label("Month", className="control-label", htmlFor=dom_id(MONTH_ID), id="month-picker-label"),
+        dcc.Dropdown(id=MONTH_ID, options=_month_options(view),
                      value=view.month, clearable=False, searchable=True, className="month-dropdown"),
     ], className="control control-month", id="month-picker")]
     if "region" in uses:
@@ -105,8 +121,8 @@ def view_bar(view, uses: tuple[str, ...] = ()) -> html.Div:
                                    view.state.generation, "Meter generation"))
     as_of = view.state.as_of
     controls.append(html.Div([
-        html.Label("Figures as at", className="control-label", htmlFor="as-of-picker"),
-        dcc.DatePickerSingle(id={"type": "view-date", "name": "as_of"},
+        html.Label("Figures as at", className="control-label", htmlFor=dom_id(AS_OF_ID), id="as-of-picker-label"),
+        dcc.DatePickerSingle(id=AS_OF_ID,
                              date=as_of[:10] if as_of else None, placeholder="Now (latest)",
                              display_format="D MMM YYYY", clearable=True, first_day_of_week=1),
     ], className="control control-asof", id="as-of-picker"))

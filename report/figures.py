@@ -9,10 +9,11 @@ Text that users uploaded is HTML-escaped: Plotly renders a subset of HTML in eve
 from __future__ import annotations
 
 import html
+import math
 from datetime import date
 
 from metrics.formatting import format_threshold, format_value
-from metrics.months import add_months
+from metrics.months import add_months, month_label
 from metrics.rag import AMBER, GREEN, RED
 
 from report import palette
@@ -227,6 +228,9 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
         totals = [v for s in series for v in clean(s["values"], decimals)]
     marker_values = [m["value"] for m in markers]
     lo, hi = value_range(totals + marker_values, runs, unit, extra_top=0.12 if markers else 0.0)
+    below = _history_below(series, months, runs, unit, decimals, stacked) if not markers else None
+    if below:  # a rate whose early history lies far below: the axis holds the bands and recent months
+        lo, hi = below["range"]
     traces += threshold_traces(runs, unit, decimals)
     marker_notes = [_marker(m, months) for m in markers]
     if any(any(s.get("provisional") or []) for s in series):
@@ -256,12 +260,44 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
                   "tickformat": ",~s" if hi >= 100_000 and unit != "%" else "",
                   "title": {"text": esc(y_title)} if y_title else None},
         "shapes": band_shapes(runs, higher_is_better, lo, hi) + shapes,
-        "annotations": note_labels + marker_notes
+        "annotations": note_labels + marker_notes + ([below["note"]] if below else [])
         + end_labels(ends, lo, hi, plot_px * (1 - strip), unit, decimals),
         "hovermode": "x unified",
     }
     layout["yaxis"] = {k: v for k, v in layout["yaxis"].items() if v is not None}
     return {"data": traces, "layout": layout}
+
+
+RECENT_MONTHS = 12
+
+
+def _history_below(series, months, runs, unit: str, decimals: int, stacked: bool) -> dict | None:
+    """For a rate against thresholds: when months before the last RECENT_MONTHS lie so far below
+    that a full axis would squeeze the target/minimum band and recent values into a sliver, the axis
+    holds the band and recent months, and a note at the foot of the plot says the axis is broken and
+    gives the lowest earlier figure (which the figures table lists in full)."""
+    if unit != "%" or not runs or stacked:
+        return None
+    recent, earlier = [], []
+    for s in series:
+        for month, value in zip(s["months"], clean(s["values"], decimals)):
+            if value is not None:
+                (recent if month >= months[max(len(months) - RECENT_MONTHS, 0)] else earlier).append((value, month, s))
+    if not recent or not earlier:
+        return None
+    lo, hi = value_range([v for v, _, _ in recent], runs, unit)
+    lo = math.floor(lo * 2) / 2  # a round number to name in the note
+    lowest = min(earlier, key=lambda e: e[0])
+    full_lo, _ = value_range([v for v, _, _ in recent + earlier], runs, unit)
+    if lowest[0] >= lo or (hi - lo) > 0.5 * (hi - full_lo):  # the full axis would read well enough
+        return None
+    name = f"{lowest[2].get('short') or lowest[2]['name']} " if len(series) > 1 else ""
+    text = (f"▼ Axis starts at {format_value(lo, unit, 1)}: earlier months lie below "
+            f"(lowest {name}{format_value(lowest[0], unit, decimals)}, {month_label(lowest[1], 'short')})")
+    note = {"xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left", "yanchor": "bottom",
+            "text": esc(text), "showarrow": False, "bgcolor": "rgba(255,255,255,0.85)",
+            "font": {"size": palette.SMALL_FONT, "color": palette.INK}}
+    return {"range": (lo, hi), "note": note}
 
 
 def _marker(m: dict, months: list[str]) -> dict:

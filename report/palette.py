@@ -16,12 +16,15 @@ GRID = "#d8dee4"
 AXIS = "#8c959f"    # axis lines; also the faint "—" of a cell with no figure
 PAPER = "#ffffff"
 
-RAG_COLOURS = {GREEN: "#1a7f37", AMBER: "#b76e00", RED: "#c62828", NO_DATA: "#6e7781"}
+# Each RAG colour carries white text at 4.5:1 or better (WCAG AA); GREEN_TEXT is the green for
+# words on a tinted cell, where the badge green would fall just short.
+RAG_COLOURS = {GREEN: "#1a7f37", AMBER: "#9a5b00", RED: "#c62828", NO_DATA: "#6e7781"}
+GREEN_TEXT = "#116329"
 RAG_TINTS = {GREEN: "#e6f4ea", AMBER: "#fff4e0", RED: "#fdecea", NO_DATA: "#f0f2f4"}
 RAG_ICONS = {GREEN: "✓", AMBER: "!", RED: "✕", NO_DATA: "–"}
 RAG_ORDER = (RED, AMBER, GREEN, NO_DATA)  # worst first
 # Band fills behind charts: light enough for data to read on top of them.
-BAND_FILLS = {GREEN: "rgba(26,127,55,0.10)", AMBER: "rgba(183,110,0,0.12)", RED: "rgba(198,40,40,0.09)"}
+BAND_FILLS = {GREEN: "rgba(26,127,55,0.10)", AMBER: "rgba(154,91,0,0.12)", RED: "rgba(198,40,40,0.09)"}
 
 STATUS_LABELS = {"final": "Final", "provisional": "Provisional", "missing": "Missing"}
 STATUS_ICONS = {"final": "●", "provisional": "◐", "missing": "○"}

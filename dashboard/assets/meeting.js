@@ -1,11 +1,11 @@
 /* Meeting mode: the chair's keys and clicker step through the slides.
-   ← / PageUp previous, → / PageDown next, Home first, End last. Each key clicks the slide's own
+   ← / PageUp previous, → / PageDown next, Home first, End last, Esc leaves the meeting. Each key clicks the slide's own
    link (#meeting-prev …), so every slide is a URL the router renders and Back/Forward still work. */
 (function () {
   var KEYS = {
     ArrowRight: "meeting-next", PageDown: "meeting-next",
     ArrowLeft: "meeting-prev", PageUp: "meeting-prev",
-    Home: "meeting-first", End: "meeting-last"
+    Home: "meeting-first", End: "meeting-last", Escape: "meeting-exit"
   };
   document.addEventListener("keydown", function (event) {
     if (!document.querySelector(".meeting-mode")) return;

@@ -14,6 +14,7 @@ from metrics.records.actions import OPEN, dmy
 from metrics.months import month_label
 from metrics.records.overrides import cell_label
 
+from .scroll_box import scroll_box
 from .. import theme
 from .rag import rag_badge
 
@@ -96,7 +97,7 @@ def history_list(entries: list[dict], source: str | None = None) -> html.Details
 
 
 def action_table(rows: list[dict], histories: dict[str, list], catalog, *, admin: bool,
-                 owner: str | None, status: str, metric=None) -> html.Table:
+                 owner: str | None, status: str, metric=None) -> html.Div:
     head = html.Tr([html.Th(h, scope="col") for h in
                     ("Action", "What", "Owner", "Raised", "Target", "Revised target", "Status",
                      "Metrics")])
@@ -114,7 +115,7 @@ def action_table(rows: list[dict], histories: dict[str, list], catalog, *, admin
             keep = {"metric": metric.id} if metric else {}
             ref.append(dcc.Link("Edit", href=href(owner, status, edit=a["ref"], **keep), className="edit-link"))
         body.append(html.Tr([
-            html.Th(ref, scope="row"), html.Td(what), html.Td(a["owner"]),
+            html.Th(ref, scope="row"), html.Td(what, className="action-what"), html.Td(a["owner"]),
             html.Td(dmy(a["raised_on"]), className="nowrap"),
             html.Td(dmy(a["target_on"]), className="nowrap" + (" superseded" if a.get("revised_on") else "")),
             html.Td(dmy(a["revised_on"]) or "—", className="nowrap"),
@@ -122,7 +123,8 @@ def action_table(rows: list[dict], histories: dict[str, list], catalog, *, admin
             html.Td(metrics or "—", className="action-metrics"),
         ], className=f"action-row {'row-overdue' if a['overdue'] else ''}".strip(),
             id={"type": "action-row", "ref": a["ref"]}))
-    return html.Table([html.Thead(head), html.Tbody(body)], className="action-table", id="actions-table")
+    return scroll_box(html.Table([html.Thead(head), html.Tbody(body)], className="action-table", id="actions-table"),
+                      "Action log table")
 
 
 def _field(label: str, control, field_id: str, help_text: str = "") -> html.Div:

@@ -7,6 +7,8 @@ from metrics.months import month_label
 from metrics.formatting import format_value
 from metrics.read.queries import nearest_month
 
+from report.describe import describe_figure
+
 from .grid import download_button, figures_table
 from .rag import change_text, not_green_text, rag_badge, value_text
 from .sparkline import sparkline
@@ -26,8 +28,14 @@ def chart_card(card_id: str, title: str, figure: dict, *, subtitle: str = "", co
     ], className="chart-header")
     return html.Section([
         header,
-        dcc.Graph(id=f"{card_id}-graph", figure=figure, config=GRAPH_CONFIG, className="chart",
-                  style={"height": f"{figure['layout'].get('height', 430)}px"}),
+        # The chart's text alternative: the figure is named by a sentence of what it shows; the
+        # drawing itself is hidden from screen readers (assets/a11y.js), the figures table follows.
+        html.Figure([
+            dcc.Graph(id=f"{card_id}-graph", figure=figure, config=GRAPH_CONFIG, className="chart",
+                      style={"height": f"{figure['layout'].get('height', 430)}px"}),
+            html.Figcaption(describe_figure(title, figure), className="visually-hidden",
+                            id=f"{card_id}-summary"),
+        ], className="chart-figure"),
         html.P(note, className="chart-note") if note else None,
         figures_table(card_id, columns, rows, caption=caption),
     ], className="chart-card", id=f"{card_id}-card")

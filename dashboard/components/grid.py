@@ -62,7 +62,7 @@ def figures_table(table_id: str, columns: list[dict], rows: list[dict], *, heigh
         defaultColDef={"sortable": True, "resizable": True, "filter": False, "wrapHeaderText": True,
                        "autoHeaderHeight": True},
         dashGridOptions={"theme": theme.GRID_THEME, "domLayout": "normal",
-                         "suppressCellFocus": True, "enableCellTextSelection": True},
+                         "suppressCellFocus": False, "enableCellTextSelection": True},  # arrow keys read it
         style={"height": f"{min(height, 48 + 42 * max(len(rows), 1))}px", "width": "100%"},
         className="figures-grid")
     summary = html.Summary([html.Span("Figures for this chart", className="fw-semibold"),

@@ -13,6 +13,7 @@ from metrics.months import month_label
 from metrics.formatting import format_value
 from metrics.meeting.content import short_label, stamp_text
 
+from report.describe import describe_figure
 from report.meeting_charts import slide_figure
 from .rag import override_mark, rag_badge
 
@@ -55,7 +56,8 @@ def toolbar(view, number: int, total: int, as_of: str | None, demo: bool) -> htm
 
     def step(label, target, element_id, enabled=True, cls="tool"):
         if not enabled:
-            return html.Span(label, className=f"{cls} disabled", id=element_id)
+            return html.Span(label, className=f"{cls} disabled", id=element_id,
+                             role="link", **{"aria-disabled": "true"})
         return dcc.Link(label, href=target, className=cls, id=element_id)
 
     if as_of:
@@ -87,7 +89,7 @@ def toolbar(view, number: int, total: int, as_of: str | None, demo: bool) -> htm
         ], className="toolbar-group"),
         html.Div([html.Span("Synthetic demo data — not real DCC figures", className="slide-demo")
                   if demo else None,
-                  html.Span("← → PgUp PgDn Home End", className="slide-keys")],
+                  html.Span("← → PgUp PgDn Home End · Esc exits", className="slide-keys")],
                  className="toolbar-group toolbar-note"),
     ], className="slide-toolbar")
 
@@ -150,12 +152,13 @@ def overview_body(item: dict, content: dict) -> html.Div:
 
 
 def _chart(chart: dict, count: int) -> html.Div:
+    figure = slide_figure(chart, columns=min(count, 3))
     return html.Div([
         html.Div([html.Span(chart["title"], className="chart-label"),
                   html.Span(" · ".join(chart["key_text"]), className="chart-key")], className="chart-head"),
-        dcc.Graph(id=f"meeting-chart-{chart['key']}", figure=slide_figure(chart, columns=min(count, 3)),
+        dcc.Graph(id=f"meeting-chart-{chart['key']}", figure=figure,
                   config=GRAPH_CONFIG, className="slide-graph", style={"height": "100%"}),
-    ], className="slide-chart")
+    ], className="slide-chart", role="figure", **{"aria-label": describe_figure(chart["title"], figure)})
 
 
 def _figures_table(item: dict) -> html.Table:

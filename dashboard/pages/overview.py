@@ -14,6 +14,7 @@ from metrics.rag import AMBER, GREEN, NO_DATA, RED
 from metrics.read.summary import month_summary
 
 from dashboard import theme
+from dashboard.components.scroll_box import scroll_box
 from dashboard.components import empty_state, page_header, rag_badge, sparkline, status_chip
 from dashboard.components.cards import limits_text
 from dashboard.state.cache import cached_layout
@@ -47,7 +48,7 @@ def layout(**query):
                     "service level, with the change on the previous month and how long it has not "
                     "been Green.", view),
         html.Div([
-            html.Div([rag_matrix(entries, columns, view, open_actions),
+            html.Div([scroll_box(rag_matrix(entries, columns, view, open_actions), "RAG overview table"),
                       html.P("◐ provisional figure · change is on the previous month · a run of "
                              "months not Green is counted over the last 24 months · — not split "
                              "by region", className="matrix-key")], className="overview-main"),

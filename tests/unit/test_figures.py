@@ -166,3 +166,20 @@ def test_fig010_csv_cells_cannot_become_formulas():
     assert cells[6] == "plain text"
     assert [r[1] for r in parsed[1:]] == ["-3", "2.5", "", "0", "10", "1", "1000000"]
     assert safe_cell(-3.0) == -3 and safe_cell("=1") == "'=1"
+
+
+def test_fig011_a_rate_far_below_in_early_months_gets_a_broken_axis_that_says_so():
+    months = month_range("2020-01", "2021-12")
+    early, recent = [86.0 + i for i in range(12)], [98.2, 98.6, 99.1, 98.9, 99.3, 99.0, 98.7, 99.4, 99.2, 98.8, 99.1, 99.5]
+    north = {"name": "CSP North", "short": "CSP N", "colour": "#1f5fa8", "months": months,
+             "values": early + recent, "provisional": [False] * 24}
+    fig = figures.trend_figure([north], months, unit="%", decimals=2, limits=([99.0] * 24, [95.0] * 24))
+    lo, hi = fig["layout"]["yaxis"]["range"]
+    assert 93.0 <= lo < 95.0 and hi <= 101  # the minimum-to-target band fills most of the plot
+    notes = [a["text"] for a in fig["layout"]["annotations"] if "below" in a["text"]]
+    assert notes == ["▼ Axis starts at " + notes[0].split("starts at ")[1].split(":")[0]
+                     + ": earlier months lie below (lowest 86.00%, Jan 2020)"]
+    # history near the band: the full axis, no note
+    fig = figures.trend_figure([{**north, "values": [97.0] * 12 + recent}], months, unit="%", decimals=2,
+                               limits=([99.0] * 24, [95.0] * 24))
+    assert not [a for a in fig["layout"]["annotations"] if "below" in a["text"]]
