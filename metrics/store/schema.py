@@ -364,3 +364,17 @@ meeting_entries = Table(
     Column("removed_at", DateTime),
     Column("removed_by", String(80)),
 )
+
+# Uploads checked and waiting for Confirm (metrics/upload/pending.py): the bytes themselves, so that
+# Confirm works on any web process of any host. Claimed once (an UPDATE ... WHERE claimed_at IS NULL)
+# and deleted with the claim; expired rows are purged whenever a new upload is kept.
+pending_uploads = Table(
+    "pending_uploads", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(80), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False, index=True),
+    Column("claimed_at", DateTime),
+)
