@@ -95,6 +95,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOCAL_LOGIN", True, "Sign-in with a local user name and password. false hides the form "
             "and refuses it (single sign-on only; no first-start administrator on the web, make one "
             "with `python -m metrics users add`); API tokens still work.", _bool),
+    # Many hosts (SPEC §8, deploy/): one block, read by dashboard/state/shared_cache.py and /readyz.
+    Setting("REDIS_URL", "", "Redis shared by every web process (e.g. redis://127.0.0.1:6379/0): "
+            "rendered pages and answers are computed once in the whole cluster. Blank: each process "
+            "caches for itself. /readyz reports 503 while it is unreachable."),
+    Setting("REDIS_PREFIX", "opsg:", "Prefix of every Redis key this dashboard writes (give each "
+            "deployment sharing one Redis its own)."),
     Setting("WEBHOOK_ALLOW_LOOPBACK", False, "Allow webhooks to loopback, link-local and reserved "
             "addresses (refused by default so that a webhook cannot reach this machine's own "
             "routes or a cloud metadata service); for tests only.", _bool),
