@@ -101,6 +101,8 @@ SETTINGS: tuple[Setting, ...] = (
             "caches for itself. /readyz reports 503 while it is unreachable."),
     Setting("REDIS_PREFIX", "opsg:", "Prefix of every Redis key this dashboard writes (give each "
             "deployment sharing one Redis its own)."),
+    Setting("PACK_POLL_SECONDS", 5, "How often the scheduler looks for meeting packs to print (asked "
+            "for on /meeting/pack.pdf, or the latest month's after new figures).", int),
     Setting("WEBHOOK_ALLOW_LOOPBACK", False, "Allow webhooks to loopback, link-local and reserved "
             "addresses (refused by default so that a webhook cannot reach this machine's own "
             "routes or a cloud metadata service); for tests only.", _bool),

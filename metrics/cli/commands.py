@@ -139,12 +139,16 @@ def cmd_scheduler(args) -> int:
     for noisy in ("apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     store, catalog, settings = _store_and_catalog(args)
+    # The command line is the wiring: it adds report/'s packs job (printing the meeting pack).
+    from report.pack_jobs import scheduled
+
+    extra = scheduled(settings)
     if args.once:
-        outcomes = run_once(store, catalog, settings)
+        outcomes = run_once(store, catalog, settings, extra)
         for name, outcome in outcomes.items():
             print(f"{name}: {outcome or 'not run (another scheduler holds the lock)'}")
         return EXIT_REJECTED if "failed" in outcomes.values() else EXIT_OK
-    run_forever(store, catalog, settings)
+    run_forever(store, catalog, settings, extra)
     return EXIT_OK
 
 

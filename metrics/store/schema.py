@@ -378,3 +378,28 @@ pending_uploads = Table(
     Column("expires_at", DateTime, nullable=False, index=True),
     Column("claimed_at", DateTime),
 )
+
+# Meeting packs (metrics/meeting/packs.py): each row is both the job (queued -> building -> ready or
+# failed, with progress, claimed by one builder with an atomic UPDATE) and, once ready, the PDF
+# itself, so every web process on every host serves the same file. One row per (month, as-at moment,
+# version of the data and records); superseded packs are deleted when a newer one is ready.
+meeting_packs = Table(
+    "meeting_packs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("month", String(7), nullable=False),
+    Column("as_of", String(32), nullable=False, server_default=""),  # ISO moment, "" for "now"
+    Column("version", String(64), nullable=False),
+    Column("state", String(10), nullable=False),  # queued | building | ready | failed
+    Column("progress", Integer, nullable=False, server_default="0"),  # 0-100
+    Column("stage", String(80), nullable=False, server_default=""),
+    Column("requested_by", String(80), nullable=False),
+    Column("requested_at", DateTime, nullable=False),
+    Column("started_at", DateTime),
+    Column("finished_at", DateTime),
+    Column("holder", String(120)),
+    Column("pdf", LargeBinary),
+    Column("pages", Integer),
+    Column("error", Text),
+    Index("ux_meeting_packs_key", "month", "as_of", "version", unique=True),
+    Index("ix_meeting_packs_state", "state"),
+)
