@@ -19,6 +19,7 @@ from metrics.records import actions, overrides
 from metrics.read.queries import data_version
 
 from dashboard.context import get_context
+from dashboard.state import shared_cache
 
 MAX_PAGES = 256  # rendered pages and API answers together
 _pages: OrderedDict = OrderedDict()
@@ -43,7 +44,12 @@ def _freeze(value):
 
 
 def remember(key: tuple, compute):
-    """``compute()`` once per key (which must include the data version); least recently used go."""
+    """``compute()`` once per key (which must include the data version); least recently used go.
+
+    With REDIS_URL set, once in the whole cluster (``dashboard.state.shared_cache``)."""
+    shared = shared_cache.cache_of_app()
+    if shared is not None:
+        return shared.get_or_compute(key, compute)
     with _lock:
         if key in _pages:
             _pages.move_to_end(key)
