@@ -45,6 +45,14 @@ class Host:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def kill(self) -> None:
+        """The host dies: SIGKILL to gunicorn's master and workers at once (nothing finishes)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
     def stop(self, sig=signal.SIGTERM, timeout: float = 30) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -56,6 +64,7 @@ class Host:
 
 
 def start_host(name: str, folder: Path, env: dict, *, workers: int = 1, threads: int = 8) -> Host:
+    """(Its own process group, so that ``kill`` can take the whole host down at once.)"""
     """gunicorn -c gunicorn.conf.py wsgi:server on a free port, with TMPDIR = folder/name/tmp."""
     port = free_port()
     tmpdir = folder / name / "tmp"
@@ -67,7 +76,8 @@ def start_host(name: str, folder: Path, env: dict, *, workers: int = 1, threads:
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                  "--workers", str(workers), "--threads", str(threads),
                                  "--graceful-timeout", "10", "wsgi:server"],
-                                cwd=ROOT, env=full, stdout=out, stderr=subprocess.STDOUT)
+                                cwd=ROOT, env=full, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     host = Host(name, port, proc, log, tmpdir)
     try:
         wait_ready(f"{host.url}/readyz", proc, log)
@@ -84,7 +94,8 @@ pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    access_log {prefix}/access.log;
+    include /etc/nginx/mime.types;  # as Debian's nginx.conf does
+    default_type application/octet-stream;
     client_body_temp_path {prefix}/body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
@@ -113,6 +124,26 @@ class Nginx:
     def access_log(self) -> list[str]:
         return (self.prefix / "access.log").read_text().splitlines()
 
+    def workers(self) -> set[int]:
+        try:
+            return set(map(int, Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()))
+        except OSError:
+            return set()
+
+    def reload(self, down: set[int] = frozenset()) -> None:
+        """Rewrite the upstream with the hosts on ports ``down`` marked down, reload (SIGHUP) and wait
+        until the old workers (and their keep-alive connections) are gone."""
+        deploy_site(self.prefix, self.upstreams, down)
+        old = self.workers()
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = self.workers()
+            if now and not (now & old):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("nginx did not reload")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGQUIT)  # graceful
@@ -139,21 +170,23 @@ def start_nginx(folder: Path, hosts: list[Host]) -> Nginx:
         raise RuntimeError(f"nginx -t refused the config:\n{test.stderr}")
     proc = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf)], stdout=subprocess.DEVNULL,
                             stderr=(prefix / "stderr.log").open("wb"))
-    server = Nginx(port, proc, prefix, hosts)
+    server = Nginx(port, proc, prefix, list(hosts))
     wait_ready(f"{server.url}/healthz", proc, prefix / "error.log", timeout=30)
     return server
 
 
-def deploy_site(prefix: Path, hosts: list[Host]) -> tuple[Path, Path]:
+def deploy_site(prefix: Path, hosts: list[Host], down: set[int] = frozenset()) -> tuple[Path, Path]:
     """deploy/nginx/opsg-upstream.conf and opsg-locations.conf as shipped, with the test's upstream
     servers and the app's folder put in (the only edits an operator makes)."""
     kit = ROOT / "deploy" / "nginx"
     upstream = (kit / "opsg-upstream.conf").read_text()
-    servers = "".join(f"    server 127.0.0.1:{h.port} max_fails=1 fail_timeout=5s;\n" for h in hosts)
+    servers = "".join(f"    server 127.0.0.1:{h.port} max_fails=1 fail_timeout=5s{' down' if h.port in down else ''};\n"
+                      for h in hosts)
     start, end = upstream.index("    # servers:start"), upstream.index("    # servers:end")
     upstream = upstream[:start] + servers + upstream[upstream.index("\n", end) + 1:]
     site = prefix / "opsg-upstream.conf"
     site.write_text(upstream)
     locations = prefix / "opsg-locations.conf"
-    locations.write_text((kit / "opsg-locations.conf").read_text().replace("/srv/opsg/app", str(ROOT)))
+    locations.write_text((kit / "opsg-locations.conf").read_text().replace("/srv/opsg/app", str(ROOT))
+                         .replace("/var/log/nginx/opsg-access.log", str(prefix / "access.log")))
     return site, locations

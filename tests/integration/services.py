@@ -32,7 +32,7 @@ def require_redis() -> str:
 
 def require_nginx() -> str:
     if not os.path.isfile(NGINX) or not os.access(NGINX, os.X_OK):
-        missing("this test needs Debian's nginx (apt-get install nginx-light, or set NGINX_PATH)")
+        missing("this test needs Debian's nginx (apt-get install nginx, or set NGINX_PATH)")
     return NGINX
 
 
