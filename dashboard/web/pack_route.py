@@ -43,12 +43,15 @@ def _status(pack: packs.PackState, month: str, as_of) -> Response:
     status = 503 if failed else 202
     headers = {"Cache-Control": "no-store", "Retry-After": str(60 if failed else REFRESH_SECONDS)}
     again = "/meeting/pack.pdf" + _search(month=month, as_of=request.args.get("as_of"))
+    with get_context().store.read() as conn:
+        unattended = pack.state == "queued" and not packs.builder_running(conn, clock())
     if _wants_json():
         body = {"state": pack.state, "progress": pack.progress, "stage": pack.stage, "month": month,
-                "as_of": pack.as_of or None, "url": again, "error": pack.error}
+                "as_of": pack.as_of or None, "url": again, "error": pack.error,
+                "scheduler_running": not unattended}
         return Response(orjson.dumps(body), status, mimetype="application/json", headers=headers)
     page = render_template("pack_waiting.html", pack=pack, failed=failed, month=month_label(month),
-                           again=again, refresh=REFRESH_SECONDS,
+                           again=again, refresh=REFRESH_SECONDS, unattended=unattended,
                            classification=str(get_context().settings.get("CLASSIFICATION") or ""))
     return Response(page, status, mimetype="text/html", headers=headers)
 

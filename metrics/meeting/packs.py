@@ -88,6 +88,13 @@ def request(store: Store, month: str, as_of: str, version: str, user: str, now: 
         return find(conn, month, as_of, version)
 
 
+def builder_running(conn: Connection, now: datetime) -> bool:
+    """Whether a scheduler holds its lease now (so a queued pack will be picked up)."""
+    lock = schema.scheduler_lock
+    expires = conn.execute(select(lock.c.expires_at).where(lock.c.name == "scheduler")).scalar()
+    return expires is not None and expires > now
+
+
 def pdf_of(conn: Connection, pack_id: int) -> bytes | None:
     p = schema.meeting_packs
     data = conn.execute(select(p.c.pdf).where(p.c.id == pack_id, p.c.state == "ready")).scalar()

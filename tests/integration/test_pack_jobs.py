@@ -48,6 +48,11 @@ def test_pkj001_queued_on_one_host_printed_by_the_job_served_by_another(hosts, s
     polled = b.get("/meeting/pack.pdf?month=2020-01", headers={"Accept": "application/json"})
     assert polled.status_code == 202
     assert polled.get_json()["state"] == "queued" and polled.get_json()["url"] == "/meeting/pack.pdf?month=2020-01"
+    assert polled.get_json()["scheduler_running"] is False and 'id="pack-no-scheduler"' in text
+    from metrics.jobs.scheduler import Lease
+
+    Lease(store, "test-scheduler", 60).hold()  # a scheduler starts: the page stops warning
+    assert 'id="pack-no-scheduler"' not in a.get("/meeting/pack.pdf?month=2020-01").get_data(as_text=True)
     assert rows(store) == [("2020-01", "queued", 0)]  # one row however many asked; nothing printed
     done = build_packs(store, catalog, host_a.server.extensions["opsg"].settings, latest=False)
     assert done == {"built": ["2020-01"], "failed": []}
