@@ -165,10 +165,7 @@ class RedisCache:
                     if not holder:
                         break
                     time.sleep(POLL_SECONDS)  # waiting for another process, not moving a clock
-        except redis.ConnectionError as exc:  # Redis down: slower, never broken
-            self._warn(exc)
-            return compute()
-        except redis.TimeoutError as exc:
+        except (redis.ConnectionError, redis.TimeoutError) as exc:  # Redis down: slower, never broken
             self._warn(exc)
             return compute()
 
