@@ -7,6 +7,7 @@ from dashboard.web import request_log
 from dashboard.factory import create_app
 from dashboard.web.security import QuietRequestHandler
 from metrics.jobs.scheduler import start_embedded
+from report.pack_jobs import scheduled
 
 
 def main(argv=None) -> None:
@@ -17,7 +18,8 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     request_log.configure_logging()
     # The single-process default runs the scheduled jobs here too, unless EMBED_SCHEDULER=false.
-    app = create_app(demo=not args.no_demo, start_scheduler=start_embedded)
+    app = create_app(demo=not args.no_demo, start_scheduler=lambda store, catalog, settings: start_embedded(
+        store, catalog, settings, scheduled(settings)))  # with report/'s packs job
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit normally: the scheduler hands over
     app.run(host=args.host, port=args.port, debug=False, request_handler=QuietRequestHandler)
 

@@ -181,18 +181,13 @@ def start_server(workdir: Path, port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer /api/v1/health within 60 s")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--viewers", type=int, default=100, help="concurrent viewers (default 100)")
-    parser.add_argument("--seconds", type=float, default=60, help="load phase cap in seconds (default 60)")
-    parser.add_argument("--requests", type=int, default=4000, help="load phase request budget (default 4000)")
-    parser.add_argument("--think", type=float, default=2.0,
-                        help="a viewer's mean pause between actions, seconds (default 2.0; 0.5x-1.5x)")
-    args = parser.parse_args(argv)
+def measure(port: int, *, viewers: int = 100, seconds: float = 60, requests: int = 4000, think: float = 2.0,
+            server_pids: tuple[int, ...] = (), during=None) -> dict:
+    """Warm up, measure single-user latency, then ``viewers`` concurrent viewers against 127.0.0.1:port.
 
-    workdir = Path(tempfile.mkdtemp(prefix="opsg-load-"))
-    port = free_port()
-    server = start_server(workdir, port)
+    ``server_pids``: gunicorn masters (and nginx) whose CPU is counted; ``during(elapsed)`` is called
+    about every 0.1 s of the load phase from another thread (tests use it to stop a host under load).
+    Returns timings, errors, elapsed seconds and CPU figures (see ``summary``)."""
     lock = threading.Lock()
     timings: dict[str, list[tuple[str, float]]] = {"single": [], "load": []}
     errors: list[str] = []
@@ -205,69 +200,137 @@ def main(argv=None) -> int:
             if error:
                 errors.append(error)
 
-    try:
-        probe = Client(port, record)
-        graph = probe.request("dash deps", "GET", "/_dash-dependencies") or b"[]"
-        callback = page_callback(json.loads(graph))
-        mix = actions(callback)
-        print(f"gunicorn on {HOST}:{port}; page callbacks: "
-              f"{'POST /_dash-update-component (page render)' if callback else 'NOT FOUND, pages GET only'}")
-        def warm():  # each worker process has its own page cache: warm them all
-            client = Client(port, record)
-            for step in arrival("/") + mix:
+    probe = Client(port, record)
+    graph = probe.request("dash deps", "GET", "/_dash-dependencies") or b"[]"
+    callback = page_callback(json.loads(graph))
+    mix = actions(callback)
+
+    def warm():  # each worker process has its own page cache: warm them all
+        client = Client(port, record)
+        for step in arrival("/") + mix:
+            client.request(*step)
+            if client.conn is not None:  # a new connection each time, to reach every worker
+                client.conn.close()
+                client.conn = None
+
+    warmers = [threading.Thread(target=warm) for _ in range(4)]
+    for thread in warmers:
+        thread.start()
+    for thread in warmers:
+        thread.join(120)
+    phase[0] = "single"
+    for _ in range(2):
+        for step in arrival("/") + mix:
+            probe.request(*step)
+    phase[0] = "load"
+    budget = [requests]
+    stop_at = time.monotonic() + seconds
+    clients = [Client(port, record) for _ in range(viewers)]
+
+    def viewer(seed: int):
+        rng, client = random.Random(seed), clients[seed]
+        time.sleep(rng.uniform(0, think))  # viewers arrive spread out, not in one burst
+        steps = arrival(rng.choice(PAGES))
+        while time.monotonic() < stop_at:
+            for step in steps:
+                with lock:
+                    if budget[0] <= 0 or time.monotonic() >= stop_at:
+                        return
+                    budget[0] -= 1
                 client.request(*step)
-                if client.conn is not None:  # a new connection each time, to reach every worker
-                    client.conn.close()
-                    client.conn = None
+            pause = think * rng.uniform(0.5, 1.5)
+            time.sleep(max(0.0, min(pause, stop_at - time.monotonic())))
+            steps = [rng.choice(mix)]
 
-        warmers = [threading.Thread(target=warm) for _ in range(4)]
-        for thread in warmers:
-            thread.start()
-        for thread in warmers:
-            thread.join(120)
-        phase[0] = "single"
-        for _ in range(2):
-            for step in arrival("/") + mix:
-                probe.request(*step)
-        phase[0] = "load"
-        budget = [args.requests]
-        stop_at = time.monotonic() + args.seconds
+    def cpu():
+        values = [server_cpu_seconds(pid) for pid in server_pids]
+        return None if not values or None in values else sum(values)
 
-        clients = [Client(port, record) for _ in range(args.viewers)]
-
-        def viewer(seed: int):
-            rng, client = random.Random(seed), clients[seed]
-            time.sleep(rng.uniform(0, args.think))  # viewers arrive spread out, not in one burst
-            steps = arrival(rng.choice(PAGES))
+    cpu_server, cpu_client = cpu(), time.process_time()
+    started = time.monotonic()
+    threads = [threading.Thread(target=viewer, args=(i,), daemon=True) for i in range(viewers)]
+    for thread in threads:
+        thread.start()
+    if during is not None:
+        def watch():
             while time.monotonic() < stop_at:
-                for step in steps:
-                    with lock:
-                        if budget[0] <= 0 or time.monotonic() >= stop_at:
-                            return
-                        budget[0] -= 1
-                    client.request(*step)
-                pause = args.think * rng.uniform(0.5, 1.5)
-                time.sleep(max(0.0, min(pause, stop_at - time.monotonic())))
-                steps = [rng.choice(mix)]
+                during(time.monotonic() - started)
+                time.sleep(0.1)
+        threading.Thread(target=watch, daemon=True).start()
+    for thread in threads:  # the cap, plus 5 s for answers already on their way
+        thread.join(max(0.0, stop_at + GRACE - time.monotonic()))
+    elapsed = min(time.monotonic(), stop_at) - started
+    cpu_after = cpu()
+    cpu_server = None if cpu_server is None or cpu_after is None else cpu_after - cpu_server
+    cpu_client = time.process_time() - cpu_client
+    with lock:  # from now on nothing is recorded, except what is still waiting:
+        phase[0] = "done"  # counted as an error, with the time waited so far
+        now = time.perf_counter()
+        for pending in filter(None, (client.pending for client in clients)):
+            label, what, began = pending
+            timings["load"].append((label, now - began))
+            errors.append(f"{what}: no answer by the cap + {GRACE:.0f} s")
+    return {"timings": timings, "errors": errors, "elapsed": elapsed, "cpu_server": cpu_server,
+            "cpu_client": cpu_client, "viewers": viewers, "page_callback": callback is not None}
 
-        cpu_server, cpu_client = server_cpu_seconds(server.pid), time.process_time()
-        started = time.monotonic()
-        threads = [threading.Thread(target=viewer, args=(i,), daemon=True) for i in range(args.viewers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:  # the cap, plus 5 s for answers already on their way
-            thread.join(max(0.0, stop_at + GRACE - time.monotonic()))
-        elapsed = min(time.monotonic(), stop_at) - started
-        cpu_after = server_cpu_seconds(server.pid)
-        cpu_server = None if cpu_server is None or cpu_after is None else cpu_after - cpu_server
-        cpu_client = time.process_time() - cpu_client
-        with lock:  # from now on nothing is recorded, except what is still waiting:
-            phase[0] = "done"  # counted as an error, with the time waited so far
-            now = time.perf_counter()
-            for pending in filter(None, (client.pending for client in clients)):
-                label, what, began = pending
-                timings["load"].append((label, now - began))
-                errors.append(f"{what}: no answer by the cap + {GRACE:.0f} s")
+
+def summary(result: dict) -> dict:
+    """p50/p95 figures of a ``measure`` result (seconds), and the check against single-user p50."""
+    single = [t for _, t in result["timings"]["single"]]
+    load = [t for _, t in result["timings"]["load"]]
+    p50_single = statistics.median(single)
+    out = {"single_p50": p50_single, "single_p95": percentile(single, 95), "requests": len(load),
+           "p50": percentile(load, 50), "p95": percentile(load, 95), "max": max(load),
+           "errors": len(result["errors"]), "rate": len(load) / result["elapsed"],
+           "server_cores": None if result["cpu_server"] is None else result["cpu_server"] / result["elapsed"],
+           "client_cores": result["cpu_client"] / result["elapsed"]}
+    out["limit"] = 10 * p50_single + 0.050
+    out["ok"] = out["p95"] <= out["limit"] and not result["errors"]
+    return out
+
+
+def report(result: dict) -> bool:
+    """Print a ``measure`` result; True when the check passes."""
+    figures = summary(result)
+    print(f"\nsingle user: {len(result['timings']['single'])} requests, p50 {figures['single_p50'] * 1000:.0f} ms, "
+          f"p95 {figures['single_p95'] * 1000:.0f} ms")
+    print(f"under load:  {result['viewers']} viewers, {figures['requests']} requests in {result['elapsed']:.1f} s "
+          f"({figures['rate']:.1f}/s), p50 {figures['p50'] * 1000:.0f} ms, "
+          f"p95 {figures['p95'] * 1000:.0f} ms, max {figures['max'] * 1000:.0f} ms")
+    by_label = defaultdict(list)
+    for label, took in result["timings"]["load"]:
+        by_label[label].append(took)
+    for label, values in sorted(by_label.items()):
+        print(f"  {label:<22} n={len(values):<5} p50 {percentile(values, 50) * 1000:6.0f} ms"
+              f"  p95 {percentile(values, 95) * 1000:6.0f} ms")
+    cores = os.cpu_count() or 1
+    server_share = "unknown" if figures["server_cores"] is None else f"{figures['server_cores']:.2f}"
+    print(f"CPU during the load phase (cores busy, of {cores}): server {server_share}, "
+          f"this load generator {figures['client_cores']:.2f}; the rest of the machine shares them too")
+    print(f"errors: {len(result['errors'])}")
+    for message, n in Counter(result["errors"]).most_common(10):
+        print(f"  {n} x {message}")
+    print(f"check: p95 under load {figures['p95'] * 1000:.0f} ms <= 10 x single-user p50 + 50 ms = "
+          f"{figures['limit'] * 1000:.0f} ms, and no errors: {'PASS' if figures['ok'] else 'FAIL'}")
+    return figures["ok"]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--viewers", type=int, default=100, help="concurrent viewers (default 100)")
+    parser.add_argument("--seconds", type=float, default=60, help="load phase cap in seconds (default 60)")
+    parser.add_argument("--requests", type=int, default=4000, help="load phase request budget (default 4000)")
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="a viewer's mean pause between actions, seconds (default 2.0; 0.5x-1.5x)")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="opsg-load-"))
+    port = free_port()
+    server = start_server(workdir, port)
+    try:
+        print(f"gunicorn on {HOST}:{port}")
+        result = measure(port, viewers=args.viewers, seconds=args.seconds, requests=args.requests,
+                         think=args.think, server_pids=(server.pid,))
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -275,33 +338,7 @@ def main(argv=None) -> int:
         except subprocess.TimeoutExpired:
             server.kill()
         shutil.rmtree(workdir, ignore_errors=True)
-
-    single = [t for _, t in timings["single"]]
-    load = [t for _, t in timings["load"]]
-    p50_single, p95_load = statistics.median(single), percentile(load, 95)
-    limit = 10 * p50_single + 0.050
-    print(f"\nsingle user: {len(single)} requests, p50 {p50_single * 1000:.0f} ms, "
-          f"p95 {percentile(single, 95) * 1000:.0f} ms")
-    print(f"under load:  {args.viewers} viewers, {len(load)} requests in {elapsed:.1f} s "
-          f"({len(load) / elapsed:.1f}/s), p50 {percentile(load, 50) * 1000:.0f} ms, "
-          f"p95 {p95_load * 1000:.0f} ms, max {max(load) * 1000:.0f} ms")
-    by_label = defaultdict(list)
-    for label, took in timings["load"]:
-        by_label[label].append(took)
-    for label, values in sorted(by_label.items()):
-        print(f"  {label:<22} n={len(values):<5} p50 {percentile(values, 50) * 1000:6.0f} ms"
-              f"  p95 {percentile(values, 95) * 1000:6.0f} ms")
-    cores = os.cpu_count() or 1
-    server_share = "unknown" if cpu_server is None else f"{cpu_server / elapsed:.2f}"
-    print(f"CPU during the load phase (cores busy, of {cores}): server {server_share}, "
-          f"this load generator {cpu_client / elapsed:.2f}; the rest of the machine shares them too")
-    print(f"errors: {len(errors)}")
-    for message, n in Counter(errors).most_common(10):
-        print(f"  {n} x {message}")
-    ok = p95_load <= limit and not errors
-    print(f"check: p95 under load {p95_load * 1000:.0f} ms <= 10 x single-user p50 + 50 ms = "
-          f"{limit * 1000:.0f} ms, and no errors: {'PASS' if ok else 'FAIL'}")
-    return 0 if ok else 1
+    return 0 if report(result) else 1
 
 
 if __name__ == "__main__":

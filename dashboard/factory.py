@@ -11,6 +11,8 @@ from metrics.clock import Clock
 from metrics.settings import Settings, load_settings
 
 from dashboard.web import login, pack_route, query, request_log, security, unsubscribe
+from dashboard.web.health import health
+from dashboard.state import shared_cache
 from dashboard.web.api import api
 from dashboard.state.cache import MemoryCache
 from dashboard.web import minutes_route, oidc
@@ -41,13 +43,15 @@ def create_app(settings: Settings | dict | None = None, *, demo: bool = True,
     family_pages.register(catalog)  # one page per catalog family
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
     app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 4 // 3 + 1_000_000
-    attach(app.server, AppContext(store, catalog, settings, cache=MemoryCache()))
+    cache = shared_cache.install(app.server, settings) or MemoryCache()  # Redis when REDIS_URL is set
+    attach(app.server, AppContext(store, catalog, settings, cache=cache))
     request_log.install(app.server)
     security.install(app.server, csp_hashes=app.csp_hashes)
     login.install(app)
     oidc.install(app)  # single sign-on, when OIDC_ISSUER is set
     query.install(app.server)  # after the sign-in gate: 401 before 400
     app.server.register_blueprint(api)
+    app.server.register_blueprint(health)  # /healthz, /readyz for load balancers
     app.server.register_blueprint(downloads)
     if start_scheduler:  # python app.py passes metrics.jobs.scheduler.start_embedded; tests and wsgi don't
         start_scheduler(store, catalog, settings)

@@ -150,6 +150,17 @@ class Settings:
         "Sign-in with a local user name and password. false hides the form "
         "and refuses it (single sign-on only; no first-start administrator on the web, make one "
         "with `python -m metrics users add`); API tokens still work.")
+    # Many hosts (SPEC §8, deploy/): read by dashboard/state/shared_cache.py, /readyz and the packs job.
+    redis_url: str = _setting("",
+        "Redis shared by every web process (e.g. redis://127.0.0.1:6379/0): "
+        "rendered pages and answers are computed once in the whole cluster. Blank: each process "
+        "caches for itself. /readyz reports 503 while it is unreachable.")
+    redis_prefix: str = _setting("opsg:",
+        "Prefix of every Redis key this dashboard writes (give each "
+        "deployment sharing one Redis its own).")
+    pack_poll_seconds: int = _setting(5,
+        "How often the scheduler looks for meeting packs to print (asked "
+        "for on /meeting/pack.pdf, or the latest month's after new figures).")
     webhook_allow_loopback: bool = _setting(False,
         "Allow webhooks to loopback, link-local and reserved "
         "addresses (refused by default so that a webhook cannot reach this machine's own "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime
+from typing import Callable
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader
@@ -69,21 +70,27 @@ def pack_html(content: dict, charts: dict[str, str], *, classification: str = ""
         colours=_colours(), css=Markup(css))
 
 
-def build_pack(store: Store, catalog, settings: Settings, month: str, as_of: datetime | None = None
-               ) -> tuple[bytes, dict]:
-    """(PDF bytes, facts: pages, charts, seconds, html) for a month's pack; for the route and the CLI."""
+def build_pack(store: Store, catalog, settings: Settings, month: str, as_of: datetime | None = None,
+               progress: Callable[[int, str], None] | None = None) -> tuple[bytes, dict]:
+    """(PDF bytes, facts: pages, charts, seconds, html) for a month's pack; for the scheduler's packs
+    job and the CLI. ``progress(percent, stage)`` hears how far it has got."""
     from report.meeting_charts import charts_svg
 
+    step = progress or (lambda percent, stage: None)
     started = time.perf_counter()
+    step(5, "reading the figures")
     with store.read() as conn:
         content = meeting_content(conn, catalog, month, as_of=as_of)
     wanted = []
     for item in content["items"]:
         for chart in item.get("charts", ()):
             wanted.append((chart["key"], chart, min(len(item["charts"]), 3)))
+    step(15, f"drawing {len(wanted)} charts")
     svgs = charts_svg(wanted)
-    document = pack_html(content, svgs, classification=str(settings.classification or ""),
+    step(60, "laying out the pages")
+    document = pack_html(content, svgs, classification=settings.classification,
                          demo=DEMO_LABEL if is_demo(store) else None)
+    step(70, "printing the PDF")
     with _printing:
         pdf = print_pdf(document)
     return pdf, {"pages": len(content["items"]) + 1, "charts": len(wanted),

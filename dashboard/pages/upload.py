@@ -2,7 +2,7 @@
 
 The same code path as the command line: ``metrics.ingest.write.ingest`` with ``dry_run=True`` for the
 preview and again, on Confirm, with exactly the bytes that were previewed (kept on the server by
-``dashboard.web.pending``; the browser holds only their id). A file that is rejected is recorded as a
+``metrics.upload.pending``, in the database, so any host can confirm; the browser holds only their id). A file that is rejected is recorded as a
 rejected upload attempt when it is dropped, as the command line records it.
 """
 from __future__ import annotations
@@ -15,8 +15,9 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from metrics.ingest.write import STATUSES, ingest
 
-from dashboard.web import pending
-from dashboard.web.auth import allowed, callback_requires, current_user
+from metrics.upload import pending
+
+from dashboard.web.auth import allowed, callback_requires, clock, current_user
 from dashboard.components.tools import access_note, panel, tool_page
 from dashboard.components.message import message
 from dashboard.components.upload_views import errors_view, preview_view, result_view, risks
@@ -152,9 +153,10 @@ def register_callbacks(app) -> None:
             if data is None:
                 return (refused(f"{filename} is over the upload limit of {_mb(limit)}; split it, "
                                 "or upload one dataset at a time. Nothing was stored."), None, True, True, True, [])
-            kept, record = {"id": pending.keep(user.name, filename, data)}, True
+            kept, record = {"id": pending.keep(context.store, user.name, filename, data, clock())}, True
         else:
-            found = pending.peek(kept.get("id"), user.name) if isinstance(kept, dict) else None
+            found = (pending.peek(context.store, kept.get("id"), user.name, clock())
+                     if isinstance(kept, dict) else None)
             if found is None:
                 return (no_update,) * 6
             filename, data, record = found.filename, found.data, False
@@ -194,7 +196,7 @@ def register_callbacks(app) -> None:
             return (refused("This upload changes final figures or removes rows: tick the box to "
                             "say you have checked that, then confirm."), kept, False)
         context, user = get_context(), current_user()
-        found = pending.claim(kept.get("id"), user.name)
+        found = pending.claim(context.store, kept.get("id"), user.name, clock())
         if found is None:
             return (refused("This upload was already confirmed, or it has expired. Drop the file "
                             "again to check it."), None, True)
@@ -202,7 +204,8 @@ def register_callbacks(app) -> None:
                         source="web", dataset=_text(dataset) or None, status=status,
                         reason=_text(reason), max_bytes=context.settings.max_upload_bytes)
         if report.outcome == "rejected":  # e.g. no reason given, or someone else changed the month
-            again = {"id": pending.keep(user.name, found.filename, found.data), "needs_reason": True,
+            again = {"id": pending.keep(context.store, user.name, found.filename, found.data, clock()),
+                     "needs_reason": True,
                      "needs_ack": bool(kept.get("needs_ack")), "outcome": "accepted"}
             return result_view(report.as_dict(), context.catalog), again, False
         return result_view(report.as_dict(), context.catalog), None, True

@@ -101,7 +101,8 @@ def _freeze(value):
 
 
 def remember(key: tuple, compute):
-    """``compute()`` once per key (which must include the data version), in this app's cache."""
+    """``compute()`` once per key (which must include the data version), in this app's cache: one
+    computation in the whole cluster when REDIS_URL is set (``dashboard.state.shared_cache``)."""
     return get_context().cache.get_or_compute(key, compute)
 
 

@@ -28,7 +28,7 @@ from dashboard.web.auth import clock, current_user
 from dashboard.context import get_context
 from dashboard.web.security import csrf_token
 
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/api/v1/health", "/api/v1/openapi.json", "/_favicon.ico",
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/api/v1/health", "/healthz", "/readyz", "/api/v1/openapi.json", "/_favicon.ico",
                           "/unsubscribe",  # the signed one-click unsubscribe link (dashboard/web/unsubscribe.py)
                           "/login/oidc", "/login/oidc/callback", "/login/oidc/signed-out"})  # dashboard/web/oidc.py
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/")

@@ -32,13 +32,17 @@ def cmd_scheduler(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The command line is the wiring: it adds report/'s packs job (printing the meeting pack).
+    from report.pack_jobs import scheduled
+
     store, catalog, settings = store_and_catalog(args)
+    extra = scheduled(settings)
     if args.once:
-        outcomes = run_once(store, catalog, settings)
+        outcomes = run_once(store, catalog, settings, extra)
         for name, outcome in outcomes.items():
             print(f"{name}: {outcome or 'not run (another scheduler holds the lock)'}")
         return EXIT_REJECTED if "failed" in outcomes.values() else EXIT_OK
-    run_forever(store, catalog, settings)
+    run_forever(store, catalog, settings, extra)
     return EXIT_OK
 
 

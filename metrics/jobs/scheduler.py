@@ -133,11 +133,20 @@ def _plain(value):
 class JobScheduler:
     """APScheduler (background thread) running each job only while this process holds the lease."""
 
-    def __init__(self, store: Store, catalog: Catalog, settings: Settings, holder: str | None = None):
+    def __init__(self, store: Store, catalog: Catalog, settings: Settings, holder: str | None = None,
+                 extra_jobs: dict | None = None):
+        """``extra_jobs``: {name: (job, every seconds)} added by the wiring, e.g. report/'s packs job
+        (metrics/ imports nothing from report/)."""
         self.store, self.catalog, self.settings = store, catalog, settings
+        self.extra = dict(extra_jobs or {})
         self.lease = Lease(store, holder or holder_id(), settings.scheduler_lease_seconds)
         self.aps = BackgroundScheduler(timezone=jobs.UK, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+
+    @property
+    def jobs(self) -> dict:
+        """Every job this scheduler runs, by name: the built-in ones and the extras."""
+        return {**JOBS, **{name: job for name, (job, _) in self.extra.items()}}
 
     @property
     def holder(self) -> str:
@@ -164,7 +173,7 @@ class JobScheduler:
                 job=name, holder=self.holder, started_at=utcnow(), outcome="running")
                 .returning(runs.c.id)).scalar_one()
         try:
-            result = JOBS[name](self.store, self.catalog, self.settings)
+            result = self.jobs[name](self.store, self.catalog, self.settings)
             outcome, detail = "ok", result
         except Exception as exc:
             log.exception("job %s failed", name)
@@ -189,6 +198,9 @@ class JobScheduler:
                          args=["inbox"], id="inbox", next_run_time=now)
         self.aps.add_job(self.run_job, IntervalTrigger(seconds=NOTIFY_EVERY_SECONDS),
                          args=["notify"], id="notify", next_run_time=now)
+        for name, (_, seconds) in self.extra.items():
+            self.aps.add_job(self.run_job, IntervalTrigger(seconds=max(1, int(seconds))), args=[name],
+                             id=name, next_run_time=now)
         daily = {"late_submissions": (6, 0), "backup": (hour, minute)}
         for name, (at_hour, at_minute) in daily.items():
             self.aps.add_job(self.run_job, CronTrigger(hour=at_hour, minute=at_minute, timezone=jobs.UK),
@@ -201,23 +213,24 @@ class JobScheduler:
         self.lease.release()
 
 
-def start_embedded(store: Store, catalog: Catalog, settings: Settings) -> JobScheduler | None:
+def start_embedded(store: Store, catalog: Catalog, settings: Settings, extra_jobs: dict | None = None
+                   ) -> JobScheduler | None:
     """The factory's ``start_scheduler`` hook for ``python app.py``: starts the scheduler in this
     process unless EMBED_SCHEDULER is false (production runs ``python -m metrics scheduler``)."""
     if not settings.embed_scheduler:
         return None
-    scheduler = JobScheduler(store, catalog, settings)
+    scheduler = JobScheduler(store, catalog, settings, extra_jobs=extra_jobs)
     scheduler.start()
     atexit.register(scheduler.shutdown)
     return scheduler
 
 
-def run_forever(store: Store, catalog: Catalog, settings: Settings) -> None:
+def run_forever(store: Store, catalog: Catalog, settings: Settings, extra_jobs: dict | None = None) -> None:
     """``python -m metrics scheduler``: run until SIGTERM or Ctrl-C, then hand the lock over."""
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    scheduler = JobScheduler(store, catalog, settings)
+    scheduler = JobScheduler(store, catalog, settings, extra_jobs=extra_jobs)
     log.info("scheduler %s starting (inbox %s, backups %s)", scheduler.holder,
              Path(settings.inbox_dir), Path(settings.backup_dir))
     scheduler.start()
@@ -229,10 +242,11 @@ def run_forever(store: Store, catalog: Catalog, settings: Settings) -> None:
         scheduler.shutdown()
 
 
-def run_once(store: Store, catalog: Catalog, settings: Settings) -> dict[str, str | None]:
+def run_once(store: Store, catalog: Catalog, settings: Settings, extra_jobs: dict | None = None
+             ) -> dict[str, str | None]:
     """Run every job once now (if no other scheduler holds the lock); each job's outcome."""
-    scheduler = JobScheduler(store, catalog, settings)
+    scheduler = JobScheduler(store, catalog, settings, extra_jobs=extra_jobs)
     try:
-        return {name: scheduler.run_job(name) for name in JOBS}
+        return {name: scheduler.run_job(name) for name in scheduler.jobs}
     finally:
         scheduler.lease.release()

@@ -364,3 +364,42 @@ meeting_entries = Table(
     Column("removed_at", DateTime),
     Column("removed_by", String(80)),
 )
+
+# Uploads checked and waiting for Confirm (metrics/upload/pending.py): the bytes themselves, so that
+# Confirm works on any web process of any host. Claimed once (an UPDATE ... WHERE claimed_at IS NULL)
+# and deleted with the claim; expired rows are purged whenever a new upload is kept.
+pending_uploads = Table(
+    "pending_uploads", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(80), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False, index=True),
+    Column("claimed_at", DateTime),
+)
+
+# Meeting packs (metrics/meeting/packs.py): each row is both the job (queued -> building -> ready or
+# failed, with progress, claimed by one builder with an atomic UPDATE) and, once ready, the PDF
+# itself, so every web process on every host serves the same file. One row per (month, as-at moment,
+# version of the data and records); superseded packs are deleted when a newer one is ready.
+meeting_packs = Table(
+    "meeting_packs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("month", String(7), nullable=False),
+    Column("as_of", String(32), nullable=False, server_default=""),  # ISO moment, "" for "now"
+    Column("version", String(64), nullable=False),
+    Column("state", String(10), nullable=False),  # queued | building | ready | failed
+    Column("progress", Integer, nullable=False, server_default="0"),  # 0-100
+    Column("stage", String(80), nullable=False, server_default=""),
+    Column("requested_by", String(80), nullable=False),
+    Column("requested_at", DateTime, nullable=False),
+    Column("started_at", DateTime),
+    Column("finished_at", DateTime),
+    Column("holder", String(120)),
+    Column("pdf", LargeBinary),
+    Column("pages", Integer),
+    Column("error", Text),
+    Index("ux_meeting_packs_key", "month", "as_of", "version", unique=True),
+    Index("ix_meeting_packs_state", "state"),
+)

@@ -1,7 +1,7 @@
 """The meeting pack: built once per session through ``python -m metrics pack`` on the demo data,
 frozen "as at" a moment before a late correction. One page per agenda item plus the cover; every
 page names its item, metrics and month; a chart page is drawn, not blank; user text is escaped;
-the web route follows the read rules and serves from its cache."""
+the web route follows the read rules and serves the pack the scheduler stored."""
 from __future__ import annotations
 
 import os
@@ -137,25 +137,31 @@ def test_pck005_the_charts_are_inline_svg_and_user_text_is_escaped(pack):
     assert "&lt;i&gt;WHITE&lt;/i&gt;" in paper
 
 
-def test_pck006_the_route_follows_the_read_rules_and_serves_from_its_cache(make_app, monkeypatch):
-    from dashboard.web import pack_route
+def test_pck006_the_route_follows_the_read_rules_and_serves_the_stored_pack(make_app, monkeypatch):
+    from report import pack_jobs
 
     built = []
 
-    def fake_build(store, catalog, settings, month, as_of=None):
+    def fake_build(store, catalog, settings, month, as_of=None, progress=None):
         built.append((month, as_of))
-        return b"%PDF-1.4 stand-in", {"pages": 11}
-    monkeypatch.setattr(pack_route, "build_pack", fake_build)
+        progress(50, "printing")
+        return b"%PDF-1.4 stand-in", {"pages": 11, "seconds": 0}
+    monkeypatch.setattr(pack_jobs, "build_pack", fake_build)
     closed = make_app(PUBLIC_READ=False).server.test_client()
     assert closed.get("/meeting/pack.pdf?month=2020-01").status_code in (401, 302)
-    assert built == []
-    client = make_app(PUBLIC_READ=True).server.test_client()
+    app = make_app(PUBLIC_READ=True)
+    client, ctx = app.server.test_client(), app.server.extensions["opsg"]
+    waiting = client.get("/meeting/pack.pdf?month=2020-01&as_of=2030-01-01")
+    assert waiting.status_code == 202 and built == []  # queued, not printed in the request
+    pack_jobs.build_packs(ctx.store, ctx.catalog, ctx.settings, latest=False)
     response = client.get("/meeting/pack.pdf?month=2020-01&as_of=2030-01-01")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data == b"%PDF-1.4 stand-in"
     assert 'filename="opsg-meeting-pack-2020-01-as-at-20300101T2359.pdf"' in response.headers["Content-Disposition"]
     assert client.get("/meeting/pack.pdf?month=2020-01&as_of=2030-01-01").status_code == 200
-    assert len(built) == 1  # the second came from the cache
+    assert len(built) == 1  # the second came from the store
+    assert client.get("/meeting/pack.pdf").status_code == 202
+    pack_jobs.build_packs(ctx.store, ctx.catalog, ctx.settings, latest=False)
     assert client.get("/meeting/pack.pdf").status_code == 200 and built[-1][0] == "2021-12"
     assert client.get("/meeting/pack.pdf?month=2020-13").status_code == 400
     assert client.get("/meeting/pack.pdf?as_of=yesterday").status_code == 400

@@ -154,7 +154,9 @@ def test_upl003_preview_then_confirm_the_same_bytes(make_app):
     shown, pending = page.drop("ota_fixed.csv", correction)
     assert "upload-preview-grid" in shown and "Changed" in shown and "Added" in shown
     assert pending["needs_reason"] and pending["outcome"] == "accepted"
-    assert database_dump(store) == after_reject  # the preview wrote nothing
+    after_preview = database_dump(store)  # the preview wrote nothing but the file waiting for Confirm
+    assert len(after_preview.pop("pending_uploads")) == len(after_reject.pop("pending_uploads")) + 1
+    assert after_preview == after_reject
 
     assert pending["needs_ack"]  # December 2021 is final in the demo: the page wants the tick too
     shown, kept = page.confirm(pending, status="final", reason="no tick")  # refused before ingest
