@@ -5,15 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from metrics.cli.common import EXIT_OK, EXIT_REJECTED, store_and_catalog as _open
 from metrics.meeting import record as meeting_record, minutes
-
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
-
-
-def _open(args):
-    from metrics.cli.commands import _store_and_catalog
-
-    return _store_and_catalog(args)
 
 
 def cmd_minutes(args) -> int:
