@@ -6,6 +6,7 @@ from pathlib import Path
 import dash
 import plotly.io as pio
 
+from metrics.catalog_revisions import LiveCatalog
 from metrics.demo.bootstrap import prepare
 from metrics.settings import load_settings
 
@@ -22,14 +23,16 @@ HERE = Path(__file__).resolve().parent
 def create_app(settings: dict | None = None, *, demo: bool = True, start_scheduler=None) -> dash.Dash:
     """A ready app on its own database: catalog validated, schema migrated, demo loaded if empty."""
     settings = load_settings(**(settings or {}))
-    store, catalog = prepare(settings, demo=demo)
+    store, _ = prepare(settings, demo=demo)
+    catalog = LiveCatalog(store)  # the revision in force, re-read within seconds of an apply
     pio.defaults.mathjax = None  # no CDN at run time
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
         title="OPSG service metrics", suppress_callback_exceptions=True, serve_locally=True,
         update_title=None,
     )
-    family_pages.register(catalog)  # one page per catalog family
+    family_pages.register(catalog.current())  # one page per catalog family
+    family_pages.register_any()  # and a family a catalog revision brings while running
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
     app.server.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) * 4 // 3 + 1_000_000
     attach(app.server, AppContext(store, catalog, settings))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
+from metrics.cli import catalog as catalog_cli
 from metrics.cli import minutes as minutes_cli
 from metrics.cli import notify as notify_cli
 from metrics.accounts.users import ROLES
@@ -18,10 +19,11 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
 def _store_and_catalog(args):
-    from metrics.demo.bootstrap import open_store
+    from metrics.demo.bootstrap import catalog_in_force, open_store
 
     settings = load_settings(DATABASE_URL=args.database)
-    return open_store(settings), load_catalog(settings["CATALOG_PATH"]), settings
+    store = open_store(settings)
+    return store, catalog_in_force(store, settings), settings
 
 
 def _read_file(path: Path, limit: int) -> bytes | None:
@@ -71,7 +73,7 @@ def cmd_ingest(args) -> int:
 def cmd_template(args) -> int:
     from metrics.upload.templates import template_csv, template_xlsx
 
-    catalog = load_catalog()
+    _, catalog, _ = _store_and_catalog(args)  # the revision in force: applied datasets too
     if args.dataset != "all" and args.dataset not in catalog.datasets:
         print(f"unknown dataset {args.dataset!r}; one of: all, {', '.join(catalog.datasets)}",
               file=sys.stderr)
@@ -138,7 +140,10 @@ def cmd_scheduler(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    store, catalog, settings = _store_and_catalog(args)
+    from metrics.catalog_revisions import LiveCatalog
+
+    store, _, settings = _store_and_catalog(args)
+    catalog = LiveCatalog(store)  # each job runs with the revision in force (SPEC §9)
     if args.once:
         outcomes = run_once(store, catalog, settings)
         for name, outcome in outcomes.items():
@@ -359,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_users)
     notify_cli.add_parsers(sub)  # subscribe, unsubscribe, subscriptions, webhooks, notify
     minutes_cli.add_parsers(sub)  # minutes, meetings
+    catalog_cli.add_parsers(sub)  # catalog check | apply | export | history
     return parser
 
 

@@ -14,6 +14,14 @@ from metrics.workdays import DEADLINE_WORKING_DAYS, add_working_days, month_end
 DEMO_USER = "demo"
 
 
+def catalog_in_force(store: Store, settings: dict) -> Catalog:
+    """The catalog revision in force (the file taken as revision 1 when the database has none)."""
+    from metrics.catalog_revisions import LiveCatalog, ensure_first
+
+    ensure_first(store, settings["CATALOG_PATH"])
+    return LiveCatalog(store).current()
+
+
 def open_store(settings: dict, migrate: bool = True) -> Store:
     store = Store(settings["DATABASE_URL"])
     if migrate:
@@ -69,7 +77,7 @@ def load_demo(store: Store, catalog: Catalog) -> list:
         reports.append(ingest(store, catalog, rows.to_csv(index=False).encode(), filename,
                               user=DEMO_USER, source="demo", dataset=name, status=status,
                               reason=reason, received_at=when))
-    from metrics.demo.minutes import seed_opsg29  # the real actions from the public OPSG_29 minutes
+    from metrics.records.actions import seed_opsg29  # the real actions from the public OPSG_29 minutes (moves to metrics.demo.minutes with house-tree)
 
     from metrics.demo.meeting import seed_opsg29_meeting  # and that meeting's record (SPEC §10)
 
@@ -88,9 +96,12 @@ def is_demo(store: Store) -> bool:
 
 
 def prepare(settings: dict, demo: bool = True) -> tuple[Store, Catalog]:
-    """Catalog validated, database migrated, demo loaded when empty and wanted."""
-    catalog = load_catalog(settings["CATALOG_PATH"])
+    """Catalog validated, database migrated, demo loaded when empty and wanted. The catalog is
+    the revision in force in the database (the catalog file is revision 1, taken here at first
+    start)."""
+    load_catalog(settings["CATALOG_PATH"])  # a broken file stops the start, naming the entry
     store = open_store(settings)
+    catalog = catalog_in_force(store, settings)
     if demo and not has_figures(store):
         load_demo(store, catalog)
     return store, catalog

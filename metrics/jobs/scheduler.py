@@ -163,7 +163,9 @@ class JobScheduler:
                 job=name, holder=self.holder, started_at=utcnow(), outcome="running")
                 .returning(runs.c.id)).scalar_one()
         try:
-            result = JOBS[name](self.store, self.catalog, self.settings)
+            # a LiveCatalog: the revision in force now, so a catalog apply needs no restart
+            catalog = self.catalog.current() if hasattr(self.catalog, "current") else self.catalog
+            result = JOBS[name](self.store, catalog, self.settings)
             outcome, detail = "ok", result
         except Exception as exc:
             log.exception("job %s failed", name)
