@@ -14,6 +14,7 @@ newest created by then. ``LiveCatalog`` is what a process holds: it re-reads the
 from __future__ import annotations
 
 import copy
+import re
 import hashlib
 import json
 import threading
@@ -42,7 +43,10 @@ ADDED = {"thresholds": ("metric", "dimension", "value", "effective_from"),
 SECTIONS = (*NAMED, *BY_ID, *ADDED, "remove")
 # Paths of the pages that are not families: a family may not take one.
 RESERVED_PATHS = {"/", "/upload", "/history", "/actions", "/meeting", "/meeting/record", "/login",
-                  "/admin", "/account", "/explore", "/404", "/api", "/logout"}
+                  "/admin", "/account", "/explore", "/404", "/api", "/logout", "/downloads",
+                  "/unsubscribe", "/assets"}
+NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,59}")  # names and ids: storage keys, URLs, element ids
+PATH_RE = re.compile(r"/[a-z0-9][a-z0-9-]{0,59}")  # one segment: served by the family path pattern
 
 
 @dataclass
@@ -182,6 +186,16 @@ def _references(raw: dict, fragment: dict) -> list[str]:
     """Every broken reference of the fragment's entries, each naming the entry (all of them, where
     parsing the catalog would stop at the first)."""
     errors = []
+    for section in NAMED:
+        for name in fragment.get(section, {}):
+            if not NAME_RE.fullmatch(name):
+                errors.append(f"{section}.{name}: a name is lower-case letters, digits and _, "
+                              "starting with a letter (at most 60)")
+    for section in BY_ID:
+        for entry in fragment.get(section, []):
+            if isinstance(entry.get("id"), str) and not NAME_RE.fullmatch(entry["id"]):
+                errors.append(f"{section}[id={entry['id']}]: an id is lower-case letters, digits "
+                              "and _, starting with a letter (at most 60)")
     dims, cols, datasets = (raw.get(s, {}) for s in NAMED)
     metrics = {m.get("id"): m for m in raw.get("metrics", [])}
     families = {f.get("id"): f for f in raw.get("families", [])}
@@ -222,7 +236,10 @@ def _references(raw: dict, fragment: dict) -> list[str]:
     paths = [f.get("path") for f in raw.get("families", [])]
     for f in fragment.get("families", []):
         entry = f"families[id={f.get('id')}]"
-        if f.get("path") in RESERVED_PATHS:
+        if not isinstance(f.get("path"), str) or not PATH_RE.fullmatch(f["path"]):
+            errors.append(f"{entry}: path {f.get('path')!r} should be one segment such as "
+                          "'/smets1-operated' (lower-case letters, digits, hyphens)")
+        elif f.get("path") in RESERVED_PATHS:
             errors.append(f"{entry}: path {f.get('path')!r} is another page's")
         elif paths.count(f.get("path")) > 1:
             errors.append(f"{entry}: path {f.get('path')!r} is used by another family")
@@ -281,7 +298,13 @@ def check(conn: Connection, base: dict, data: bytes | str) -> Check:
     if fragment is None:
         return Check(errors)
     raw, changes, shape = merge(base, fragment)
-    errors += shape + _references(raw, fragment) + _breaking(base, raw, datasets_with_figures(conn))
+    errors += shape
+    if not shape:
+        try:
+            errors += _references(raw, fragment)
+        except (TypeError, AttributeError, KeyError):
+            pass  # an entry of the wrong shape: parsing the catalog below names it
+        errors += _breaking(base, raw, datasets_with_figures(conn))
     if not changes and not errors:
         errors.append("fragment: changes nothing")
     catalog = None
@@ -290,6 +313,8 @@ def check(conn: Connection, base: dict, data: bytes | str) -> Check:
             catalog = parse_catalog(raw)
         except CatalogError as exc:
             errors.append(str(exc).removeprefix("catalog: "))
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:  # a value of the wrong kind
+            errors.append(f"fragment: an entry has a value of the wrong kind ({type(exc).__name__}: {exc})")
     return Check(errors, changes, raw, catalog)
 
 
