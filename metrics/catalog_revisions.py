@@ -178,6 +178,11 @@ def merge(base: dict, fragment: dict) -> tuple[dict, list[dict], list[str]]:
                 errors.append(f"remove.{section}: {key!r} is not in the catalog")
                 continue
             changes.append({"entry": entry_name(section, key), "change": "removed"})
+            if section == "metrics":  # its default thresholds and goals go with it
+                for extra in ADDED:
+                    for entry in [e for e in out.get(extra, []) if e.get("metric") == key]:
+                        out[extra].remove(entry)
+                        changes.append({"entry": entry_name(extra, _key(extra, entry)), "change": "removed"})
     return out, changes, errors
 
 
@@ -299,7 +304,8 @@ def check(conn: Connection, base: dict, data: bytes | str) -> Check:
         return Check(errors)
     raw, changes, shape = merge(base, fragment)
     errors += shape
-    if not shape:
+    malformed = [e for e in shape if "should be" in e or "missing 'id'" in e]
+    if not malformed:
         try:
             errors += _references(raw, fragment)
         except (TypeError, AttributeError, KeyError):
