@@ -435,10 +435,14 @@ class LiveCatalog:
         self.current()
         return self._number
 
-    def current(self) -> Catalog:
+    def fresh(self) -> Catalog:
+        """The revision in force this moment (asks the database now; a scheduled job does)."""
+        return self.current(force=True)
+
+    def current(self, force: bool = False) -> Catalog:
         with self._lock:
             now = self.clock()
-            if now - self._checked >= self.check_seconds or self._number not in self._parsed:
+            if force or now - self._checked >= self.check_seconds or self._number not in self._parsed:
                 with self.store.read() as conn:
                     self._number = version(conn)
                     self._catalog(conn, self._number)

@@ -164,7 +164,7 @@ class JobScheduler:
                 .returning(runs.c.id)).scalar_one()
         try:
             # a LiveCatalog: the revision in force now, so a catalog apply needs no restart
-            catalog = self.catalog.current() if hasattr(self.catalog, "current") else self.catalog
+            catalog = self.catalog.fresh() if hasattr(self.catalog, "fresh") else self.catalog
             result = JOBS[name](self.store, catalog, self.settings)
             outcome, detail = "ok", result
         except Exception as exc:
