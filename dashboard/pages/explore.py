@@ -63,7 +63,7 @@ def layout(**query):
     notes = [html.Div(f"Ignored in the link: {p}.", className="alert alert-warning py-2 explore-note")
              for p in e.problems]
     csv_href = "/downloads/explore.csv" + _search(e.query())
-    title = metric.title + (f" by {catalog.dimensions[e.by].title.lower()}" if e.by else "")
+    title = metric.title + (f" by {catalog.dimensions[e.by].title}" if e.by else "")
     span = f"{month_label(e.start)} – {month_label(e.end)}" if e.start else "no figures yet"
     body = [
         panel(title, [
