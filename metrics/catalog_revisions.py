@@ -333,21 +333,45 @@ def _insert(conn: Connection, number: int, *, actor: str, source: str, reason: s
         sha256=hashlib.sha256(fragment.encode()).hexdigest()))
 
 
-def ensure_first(store: Store, path: str | Path) -> None:
-    """Take the shipped catalog file as revision 1 when the database has none (first start)."""
-    with store.read() as conn:
-        if conn.execute(select(func.count()).select_from(schema.catalog_revisions)).scalar():
-            return
-    text = Path(path).read_text(encoding="utf-8")
+def ensure_first(store: Store, path: str | Path) -> int | None:
+    """Take the catalog file as revision 1 when the database has none (first start); when the file
+    has changed since it was last taken (an upgrade), apply it over the catalog in force like a
+    fragment, as a new revision. A file that would be refused stops the start, naming the entry.
+    Returns the revision added, if any."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
     raw = tomllib.loads(text)
-    parse_catalog(raw)  # a broken file stops the start, naming the entry
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    c = schema.catalog_revisions
+    with store.read() as conn:
+        last_file = conn.execute(select(c.c.sha256).where(c.c.source == "file")
+                                 .order_by(c.c.id.desc()).limit(1)).scalar()
+    if last_file == sha:
+        return None
     try:
         with store.write() as conn:
-            if not conn.execute(select(func.count()).select_from(schema.catalog_revisions)).scalar():
-                _insert(conn, 1, actor="system", source="file", reason=f"catalog file {Path(path).name}",
+            number = version(conn)
+            if not number:
+                parse_catalog(raw)
+                _insert(conn, 1, actor="system", source="file", reason=f"catalog file {path.name}",
                         fragment=text, raw=raw)
-    except IntegrityError:  # another process took it first
-        pass
+                return 1
+            if conn.execute(select(c.c.sha256).where(c.c.source == "file")
+                            .order_by(c.c.id.desc()).limit(1)).scalar() == sha:
+                return None  # another process took it first
+            result = check(conn, raw_of(conn, number), text)
+            if result.errors == ["fragment: changes nothing"]:
+                return None
+            if result.errors:
+                raise CatalogError(f"catalog: file {path}: " + "; ".join(result.errors))
+            _insert(conn, number + 1, actor="system", source="file",
+                    reason=f"catalog file {path.name} changed", fragment=text, raw=result.raw)
+            audit(conn, "system", "catalog_applied", f"catalog revision {number + 1}",
+                  reason=f"catalog file {path.name} changed",
+                  changes=[f"{c['change']} {c['entry']}" for c in result.changes])
+            return number + 1
+    except IntegrityError:  # another process took the same number first
+        return None
 
 
 def version(conn: Connection) -> int:

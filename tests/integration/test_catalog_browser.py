@@ -90,6 +90,8 @@ def test_clb001_admin_applies_the_2907_fragment_and_its_page_and_slide_render(da
     dash_duo.wait_for_contains_text("#catalog-message", "Catalog revision 2 is in force", timeout=20)
     dash_duo.wait_for_contains_text("#catalog-history-table", "OPSG 29/07", timeout=20)
     shoot(dash_duo, "admin-catalog-applied")
+    dash_duo.driver.get(f"{dash_duo.server.url}/admin?tab=thresholds")  # its threshold, to manage
+    dash_duo.wait_for_contains_text("#admin-thresholds-table", "SMETS1 installations operational", timeout=20)
 
     catalog = wait_for(lambda: "smets1_operated" in context.catalogs.fresh().datasets and context.catalogs.fresh(),
                        what="revision 2")

@@ -205,3 +205,19 @@ def test_crv007_command_line_check_apply_export_exit_codes(started, tmp_path, ca
     assert main([*url, "catalog", "export"]) == 0
     assert 'path = "/smets1-operated"' in capsys.readouterr().out
     assert main([*url, "catalog", "check", str(tmp_path / "missing.toml")]) == 2
+
+
+def test_crv008_a_changed_catalog_file_is_applied_at_start_and_a_bad_one_stops_it(started, tmp_path):
+    from metrics.catalog import CatalogError
+
+    upgraded = tmp_path / "catalog.toml"
+    upgraded.write_text(DEFAULT_CATALOG_PATH.read_text() + "\n" + FRAGMENT.read_text())
+    assert revisions.ensure_first(started, upgraded) == 2
+    assert revisions.ensure_first(started, upgraded) is None  # taken once, by whichever process starts first
+    with started.read() as conn:
+        assert "smets1_operated" in revisions.raw_of(conn, 2)["datasets"]
+    broken = tmp_path / "broken.toml"
+    broken.write_text(upgraded.read_text().replace('numerator = ["non_operational"]', 'numerator = ["nothing"]'))
+    with pytest.raises(CatalogError, match=r"metrics\[id=smets1_non_operational\]: numerator 'nothing'"):
+        revisions.ensure_first(started, broken)
+    assert counts(started)[0] == 2
