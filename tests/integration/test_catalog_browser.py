@@ -26,6 +26,9 @@ from metrics.store.engine import utcnow
 from metrics.upload.templates import template_xlsx
 from report.pack import pack_html
 
+from dash._utils import to_json
+
+from dashboard.components.admin_views import threshold_form
 from tests.conftest import require_browser
 from tests.integration.conftest import add_user, browser_sign_in
 from tests.integration.test_pages import wait_idle
@@ -90,11 +93,12 @@ def test_clb001_admin_applies_the_2907_fragment_and_its_page_and_slide_render(da
     dash_duo.wait_for_contains_text("#catalog-message", "Catalog revision 2 is in force", timeout=20)
     dash_duo.wait_for_contains_text("#catalog-history-table", "OPSG 29/07", timeout=20)
     shoot(dash_duo, "admin-catalog-applied")
-    dash_duo.driver.get(f"{dash_duo.server.url}/admin?tab=thresholds")  # its threshold, to manage
-    dash_duo.wait_for_contains_text("#admin-thresholds-table", "SMETS1 installations operational", timeout=20)
 
     catalog = wait_for(lambda: "smets1_operated" in context.catalogs.fresh().datasets and context.catalogs.fresh(),
                        what="revision 2")
+    with app.server.test_request_context("/admin?tab=thresholds"):  # its thresholds, to manage there
+        form = to_json(threshold_form(context.catalog, None))
+    assert "smets1_operational_share" in form and "SMETS1 installations operational" in form
     report = ingest(context.store, catalog, CSV, "smets1.csv", user="dcc", source="cli")
     assert report.outcome == "accepted", report.errors
     dash_duo.driver.get(f"{dash_duo.server.url}/smets1-operated?month=2021-12")
@@ -156,12 +160,12 @@ def test_clb002_hostile_text_in_a_fragment_stays_text_everywhere(dash_duo, make_
     assert cell.data_type == "s" and cell.value == f"{HOSTILE} column"
 
 
-def _choose(dash_duo, selector: str, value: str) -> None:
+def _choose(dash_duo, selector: str, value: str, drawn: str = "#explore-table", search: str = "") -> None:
     """Choose ``value`` in a dropdown by keyboard only: focus it (as Tab would), Enter opens it on
     the chosen option, arrow keys move to ``value``, Enter takes it."""
     driver = dash_duo.driver
     wait_idle(dash_duo)  # the page re-renders after each choice: use the new controls
-    wait_for(lambda: dash_duo.find_element("#explore-table"), what="the page drawn")
+    wait_for(lambda: dash_duo.find_element(drawn), what="the page drawn")
     # Dash 4's dropdown takes the keyboard on the focus target beside its button
     target = dash_duo.find_element(f".dash-dropdown-wrapper:has({selector}) .dash-dropdown-focus-target")
     driver.execute_script("arguments[0].focus()", target)  # it hands focus on to the button
@@ -173,6 +177,13 @@ def _choose(dash_duo, selector: str, value: str) -> None:
     except AssertionError:  # no value chosen yet: it stays in the search box
         driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
         wait_for(lambda: driver.switch_to.active_element.get_attribute("type") == "radio", what="an option")
+    if search:  # a long list draws only what is in view: type into its search box to filter it
+        box = dash_duo.find_element(".dash-dropdown-content .dash-dropdown-search")
+        driver.execute_script("arguments[0].focus()", box)
+        box.send_keys(search)
+        wait_for(lambda: [r.get_attribute("value") for r in driver.find_elements(
+            By.CSS_SELECTOR, ".dash-dropdown-content input[type=radio]")] == [value], what=f"only {value!r} left")
+        box.send_keys(Keys.ARROW_DOWN)
     values = [r.get_attribute("value") or "" for r in driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-content input[type=radio]")]
     here = values.index(driver.switch_to.active_element.get_attribute("value") or "")
     there = values.index(value)

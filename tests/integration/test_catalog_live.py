@@ -121,6 +121,7 @@ def test_cll001_the_2907_fragment_reaches_every_running_process_within_10_s(runn
                 seen[server.url] = round(time.monotonic() - applied_at, 2)
         time.sleep(0.2)
     assert len(seen) == 2, f"picked up by {seen} only, within {PICKUP_SECONDS} s"
+    print(f"picked up after (s): {sorted(seen.values())}")
 
     # the scheduler (a third process) ingests the inbox file for the new dataset
     u = schema.uploads
