@@ -6,6 +6,7 @@ from pathlib import Path
 import dash
 import plotly.io as pio
 
+from metrics.catalog_revisions import LiveCatalog
 from metrics.demo.bootstrap import prepare
 from metrics.clock import Clock
 from metrics.settings import Settings, load_settings
@@ -32,7 +33,8 @@ def create_app(settings: Settings | dict | None = None, *, demo: bool = True,
     sessions read the time from; tests pass a ``ManualClock``."""
     if not isinstance(settings, Settings):
         settings = load_settings(**(settings or {}))
-    store, catalog = prepare(settings, demo=demo, clock=clock)
+    store, _ = prepare(settings, demo=demo, clock=clock)
+    catalog = LiveCatalog(store)  # the revision in force, re-read within seconds of an apply
     pio.defaults.mathjax = None  # no CDN at run time
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
@@ -40,7 +42,8 @@ def create_app(settings: Settings | dict | None = None, *, demo: bool = True,
         update_title=None,
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
-    family_pages.register(catalog)  # one page per catalog family
+    family_pages.register(catalog.current())  # one page per catalog family
+    family_pages.register_any()  # and a family a catalog revision brings while running
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
     app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 4 // 3 + 1_000_000
     cache = shared_cache.install(app.server, settings) or MemoryCache()  # Redis when REDIS_URL is set

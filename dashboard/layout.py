@@ -44,7 +44,10 @@ def nav_pages() -> list[dict]:
     the tool pages (registered with ``nav="tools"``: meeting, actions, upload, history…) by order."""
     registry = {p["path"]: p for p in dash.page_registry.values()}
     pages = [registry["/"]] if "/" in registry else []
-    pages += [registry[f.path] for f in get_context().catalog.families if f.path in registry]
+    # a family a catalog revision added while running has no registry entry of its own: it is
+    # served by the family path pattern (dashboard/pages/family.py), so link it from the catalog
+    pages += [registry.get(f.path) or {"name": f.title, "path": f.path}
+              for f in get_context().catalog.families]
     tools = sorted((p for p in registry.values() if p.get("nav") == "tools"),
                    key=lambda p: p.get("order") or 0)
     return pages + tools

@@ -19,7 +19,7 @@ from dashboard.components.admin_views import (AUDIT_GROUPS, ROLES, access_grids,
                                               audit_rows, field, threshold_form, thresholds_grid,
                                               user_options, users_grid)
 from dashboard.components.admin_views import threshold_rows as grid_rows
-from dashboard.components import notify_admin
+from dashboard.components import catalog_admin, notify_admin
 from dashboard.components.message import message
 from dashboard.components.tools import access_note, panel, tool_page
 from dashboard.context import get_context
@@ -28,7 +28,7 @@ dash.register_page(__name__, path="/admin", name="Admin", title="OPSG service me
                    nav="tools", order=99, role="admin")
 
 TABS = (("users", "Users and roles"), ("thresholds", "Thresholds"), ("audit", "Audit trail"),
-        ("notifications", "Notifications"))
+        ("notifications", "Notifications"), ("catalog", "Catalog"))
 
 
 def _tab(value) -> str:
@@ -44,7 +44,7 @@ def layout(tab=None, **_query):
                              className="admin-tab" + (" active" if key == tab else ""))
                     for key, label in TABS], className="admin-tabs", **{"aria-label": "Administration"})
     body = {"users": _users, "thresholds": _thresholds, "audit": _audit,
-            "notifications": notify_admin.section}[tab]()
+            "notifications": notify_admin.section, "catalog": catalog_admin.section}[tab]()
     return tool_page("admin", "Administration", "Users and roles, effective-dated thresholds and the "
                      "audit trail. Every change here is recorded in the audit trail.", [nav, body])
 
@@ -139,6 +139,7 @@ def _attempt(change) -> tuple[bool, str]:
 
 def register_callbacks(app) -> None:
     notify_admin.register_callbacks(app)  # the Notifications tab
+    catalog_admin.register_callbacks(app)  # the Catalog tab (SPEC §9)
 
     @app.callback(Output("admin-users-message", "children"), Output("admin-users-table", "children"),
                   Output("admin-user", "options"), Output("admin-new-name", "value"),

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import dash
 
-from metrics.months import month_label
+from metrics.months import month_label, parse_as_of
 
 from dashboard.components import empty_state, page_header
 from dashboard.state.cache import cached_layout
 from dashboard.state.view import resolve_view
 from dashboard.components.family import dimension
 from dashboard.components.family_views import Scope, render_views
-from dashboard.context import get_context
+from dashboard.context import get_context, use_as_of
 from dashboard.layout import page
 
 MODULE = "pages.family"  # registry entries are MODULE.<family id>
@@ -35,6 +35,40 @@ def register(catalog) -> None:
                            title=f"{family.title} — OPSG service metrics", layout=_layout_for(family.id))
 
 
+def register_any() -> None:
+    """One path-pattern page, last in the registry, for families a catalog revision adds while
+    the app runs (Dash refuses ``register_page`` inside a request, but its router reads the
+    registry on every navigation): ``/<family_path>`` draws the family with that path in the
+    catalog in force, or the not-found page."""
+    dash.register_page(f"{MODULE}._any", path_template="/<family_path>", order=1000,
+                       name="Family", title=_any_title, layout=_any_layout)
+
+
+def _family_at(family_path, as_of_text):
+    try:
+        use_as_of(parse_as_of(as_of_text))
+    except ValueError:
+        pass  # resolve_view drops the bad value and says so
+    path = "/" + str(family_path or "").strip("/")
+    return next((f for f in get_context().catalog.families if f.path == path), None)
+
+
+def _any_title(family_path=None, **_):
+    family = _family_at(family_path, None)
+    return f"{family.title} — OPSG service metrics" if family else "Page not found — OPSG service metrics"
+
+
+def _any_layout(family_path=None, **query):
+    family = _family_at(family_path, query.get("as_of"))
+    if family is None:
+        return _not_found()
+    return render(**{**query, FAMILY_KEY: family.id})
+
+
+def _not_found():
+    return next(p for p in dash.page_registry.values() if p["module"].endswith("not_found_404"))["layout"]()
+
+
 def _layout_for(family_id: str):
     def layout(**query):
         return render(**{**query, FAMILY_KEY: family_id})
@@ -44,10 +78,13 @@ def _layout_for(family_id: str):
 @cached_layout
 def render(**query):
     family_id = query.pop(FAMILY_KEY)
+    try:
+        use_as_of(parse_as_of(query.get("as_of")))  # a family added later is not there then
+    except ValueError:
+        pass  # resolve_view drops the bad value and says so
     family = next((f for f in get_context().catalog.families if f.id == family_id), None)
-    if family is None:  # registered for another app's catalog
-        return next(p for p in dash.page_registry.values()
-                    if p["module"].endswith("not_found_404"))["layout"]()
+    if family is None:  # registered for another app's catalog, or not in force at as_of
+        return _not_found()
     view = resolve_view(query)
     uses = tuple(STATE_NAMES[d] for d in family.controls)
     if view.month is None:

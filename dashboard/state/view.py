@@ -14,7 +14,7 @@ from metrics.months import add_months, month_range, parse_as_of
 from metrics.read.queries import (annotations, first_received, judge_frame, metric_frame, months_with_figures,
     thresholds_for)
 
-from dashboard.context import get_context
+from dashboard.context import get_context, use_as_of
 from dashboard.state.urls import ViewState, parse_state
 
 WINDOW = 24          # months shown on trend charts, ending at the chosen month
@@ -52,6 +52,7 @@ def resolve_view(query: dict) -> View:
     state = parse_state(query, canonical_region=catalog.dimensions["csp_region"].canonical,
                         generations=catalog.dimensions["smets_generation"].values)
     as_of = parse_as_of(state.as_of)
+    use_as_of(as_of)  # the catalog in force then, for everything this render reads
     first = None
     with get_context().store.read() as conn:
         available = tuple(months_with_figures(conn, as_of))

@@ -11,6 +11,8 @@ from flask import Flask, g, jsonify, request
 
 from metrics.params import ParameterError, query
 
+from dashboard.context import use_as_of
+
 PAGE_SHELLS = frozenset({"/", "/<path:path>"})  # Dash's index and catch-all endpoints
 
 
@@ -24,7 +26,7 @@ def parsed() -> dict:
 def _check():
     if request.endpoint in PAGE_SHELLS:
         return None
-    parsed()
+    use_as_of(parsed().get("as_of"))  # an as_of read uses the catalog in force then
     return None
 
 

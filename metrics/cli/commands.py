@@ -1,7 +1,7 @@
 """The command line: ``python -m metrics COMMAND``. Exit 0 done, 1 rejected or failed, 2 usage.
 
 Each command group is a module of this package (data, operations, pack, actions, users, notify,
-minutes) with its ``cmd_*`` functions and ``add_parsers``; this module joins them into one parser.
+minutes, catalog) with its ``cmd_*`` functions and ``add_parsers``; this module joins them into one parser.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from metrics.catalog import CatalogError
 from metrics.settings import load_settings
-from metrics.cli import actions, data, minutes, notify, operations, pack, users
+from metrics.cli import actions, catalog, data, minutes, notify, operations, pack, users
 from metrics.cli.common import EXIT_REJECTED, EXIT_USAGE
 
 
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "backup and users. DATABASE_URL selects the database.")
     parser.add_argument("--database", metavar="URL", help="database URL (default: DATABASE_URL or data/opsg.db)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (data, operations, pack, actions, users, notify, minutes):  # the order --help lists them
+    for group in (data, operations, pack, actions, users, notify, minutes, catalog):  # the order --help lists them
         group.add_parsers(sub)
     return parser
 

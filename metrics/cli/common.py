@@ -4,16 +4,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from metrics.catalog import load_catalog
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
 def store_and_catalog(args):
-    from metrics.demo.bootstrap import open_store
+    from metrics.demo.bootstrap import catalog_in_force, open_store
 
     settings = args.settings  # read once by commands.main
-    return open_store(settings), load_catalog(settings.catalog_path), settings
+    store = open_store(settings)
+    return store, catalog_in_force(store, settings), settings
 
 
 def read_file(path: Path, limit: int) -> bytes | None:

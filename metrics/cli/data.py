@@ -6,7 +6,6 @@ import json
 import sys
 from pathlib import Path
 
-from metrics.catalog import load_catalog
 from metrics.cli.common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, read_file, store_and_catalog
 
 
@@ -47,7 +46,7 @@ def cmd_ingest(args) -> int:
 def cmd_template(args) -> int:
     from metrics.upload.templates import template_csv, template_xlsx
 
-    catalog = load_catalog(args.settings.catalog_path)
+    _, catalog, _ = store_and_catalog(args)  # the revision in force: applied datasets too
     if args.dataset != "all" and args.dataset not in catalog.datasets:
         print(f"unknown dataset {args.dataset!r}; one of: all, {', '.join(catalog.datasets)}",
               file=sys.stderr)

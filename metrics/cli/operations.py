@@ -35,7 +35,10 @@ def cmd_scheduler(args) -> int:
     # The command line is the wiring: it adds report/'s packs job (printing the meeting pack).
     from report.pack_jobs import scheduled
 
-    store, catalog, settings = store_and_catalog(args)
+    from metrics.catalog_revisions import LiveCatalog
+
+    store, _, settings = store_and_catalog(args)
+    catalog = LiveCatalog(store)  # each job runs with the revision in force (SPEC §9)
     extra = scheduled(settings)
     if args.once:
         outcomes = run_once(store, catalog, settings, extra)

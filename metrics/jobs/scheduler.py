@@ -173,7 +173,9 @@ class JobScheduler:
                 job=name, holder=self.holder, started_at=utcnow(), outcome="running")
                 .returning(runs.c.id)).scalar_one()
         try:
-            result = self.jobs[name](self.store, self.catalog, self.settings)
+            # a LiveCatalog: the revision in force now, so a catalog apply needs no restart
+            catalog = self.catalog.fresh() if hasattr(self.catalog, "fresh") else self.catalog
+            result = self.jobs[name](self.store, catalog, self.settings)
             outcome, detail = "ok", result
         except Exception as exc:
             log.exception("job %s failed", name)

@@ -315,11 +315,13 @@ def completeness(conn: Connection, catalog: Catalog, month: str, as_of: datetime
 
 
 def data_version(conn: Connection) -> tuple:
-    """A fingerprint that changes whenever figures, revisions, thresholds or late flags change.
+    """A fingerprint that changes whenever figures, revisions, thresholds, late flags or the
+    catalog (a new catalog revision) change.
 
     Anything computed from the figures in force can be cached under it; one small query.
     """
     u, r, t, lf = schema.uploads, schema.revisions, schema.thresholds, schema.late_flags
+    c = schema.catalog_revisions
     return tuple(conn.execute(select(
         select(func.max(u.c.id)).scalar_subquery(),
         select(func.count(r.c.id)).scalar_subquery(),
@@ -328,4 +330,5 @@ def data_version(conn: Connection) -> tuple:
         select(func.count(t.c.id)).scalar_subquery(),
         select(func.max(lf.c.id)).scalar_subquery(),
         select(func.count(lf.c.resolved_at)).scalar_subquery(),
+        select(func.max(c.c.id)).scalar_subquery(),
     )).one())

@@ -403,3 +403,18 @@ meeting_packs = Table(
     Index("ux_meeting_packs_key", "month", "as_of", "version", unique=True),
     Index("ix_meeting_packs_state", "state"),
 )
+
+# The catalog's revisions (metrics/catalog_revisions.py): the shipped data/catalog.toml is the first,
+# taken at first start; each `catalog apply` adds one. The newest is in force; an as_of read uses the
+# newest created by then. ``catalog`` holds the whole catalog (JSON of the TOML mapping).
+catalog_revisions = Table(
+    "catalog_revisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", DateTime, nullable=False, index=True),
+    Column("created_by", String(80), nullable=False),
+    Column("source", String(12), nullable=False),  # file | cli | web
+    Column("reason", Text, nullable=False),
+    Column("fragment", Text, nullable=False),  # the TOML applied (the whole file for revision 1)
+    Column("catalog", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),  # of ``fragment``
+)

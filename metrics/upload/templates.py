@@ -208,6 +208,11 @@ def template_xlsx(catalog: Catalog, datasets: list[str] | None = None) -> bytes:
     for row in notes.iter_rows(min_row=4, min_col=4, max_col=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for sheet in book.worksheets:  # catalog text stays text: "=…" in a title is no formula
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

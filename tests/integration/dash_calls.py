@@ -26,8 +26,10 @@ FILLERS = {"value": "matrix test value", "data": {"id": "matrix-test-id-01234567
 
 def registered_pages() -> list[dict]:
     """The pages with an address of their own: every registered page but the "page not found" one
-    (Dash's router shows it for any address no page claims)."""
-    return [p for p in dash.page_registry.values() if not p["module"].endswith("not_found_404")]
+    (Dash's router shows it for any address no page claims) and the family path pattern (it
+    serves families a catalog revision adds at run time, at their own paths)."""
+    return [p for p in dash.page_registry.values()
+            if not p["module"].endswith("not_found_404") and not p.get("path_template")]
 
 
 def callbacks(client) -> list[dict]:
