@@ -16,6 +16,14 @@ from metrics.workdays import DEADLINE_WORKING_DAYS, add_working_days, month_end
 DEMO_USER = "demo"
 
 
+def catalog_in_force(store: Store, settings: Settings) -> Catalog:
+    """The catalog revision in force (the file taken as revision 1 when the database has none)."""
+    from metrics.catalog_revisions import LiveCatalog, ensure_first
+
+    ensure_first(store, settings.catalog_path)
+    return LiveCatalog(store).current()
+
+
 def open_store(settings: Settings, migrate: bool = True, clock: Clock | None = None) -> Store:
     store = Store(settings.database_url, clock)
     if migrate:
@@ -90,9 +98,12 @@ def is_demo(store: Store) -> bool:
 
 def prepare(settings: Settings, demo: bool = True, clock: Clock | None = None
             ) -> tuple[Store, Catalog]:
-    """Catalog validated, database migrated, demo loaded when empty and wanted."""
-    catalog = load_catalog(settings.catalog_path)
+    """Catalog validated, database migrated, demo loaded when empty and wanted. The catalog is
+    the revision in force in the database (the catalog file is revision 1, taken here at first
+    start)."""
+    load_catalog(settings.catalog_path)  # a broken file stops the start, naming the entry
     store = open_store(settings, clock=clock)
+    catalog = catalog_in_force(store, settings)
     if demo and not has_figures(store):
         load_demo(store, catalog)
     return store, catalog
