@@ -160,7 +160,7 @@ def end_labels(items: list[tuple[str, float, str, str]], lo: float, hi: float, p
             shift = placed[-1] + LABEL_GAP_PX - py
         placed.append(py + shift)
         text = f"{esc(name)} {format_value(y, unit, decimals)}" if name else format_value(y, unit, decimals)
-        out.append({"x": x, "y": y, "xref": "x", "yref": "y", "xanchor": "left", "xshift": 10,
+        out.append({"name": "end label", "x": x, "y": y, "xref": "x", "yref": "y", "xanchor": "left", "xshift": 10,
                     "yshift": shift, "text": f"<b>{text}</b>", "showarrow": False,
                     "font": {"size": palette.SMALL_FONT, "color": colour}})
     return out

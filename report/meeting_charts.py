@@ -136,6 +136,10 @@ def chart_figure(chart: dict, scale: dict = SLIDE, *, columns: int = 1) -> dict:
     goal_traces = _goal_traces(chart)
     figure["data"] += goal_traces
     layout["annotations"] = [_no_hover(a) for a in layout.get("annotations", [])]
+    if goal_traces:  # a goal's line starts at the latest point: its end label stays legible on top
+        for a in layout["annotations"]:
+            if a.get("name") == "end label":
+                a.update(bgcolor="rgba(255,255,255,0.92)", borderpad=1)
     if goal_traces:  # room for the star when the goal sits at the top of the range
         lo, hi = layout["yaxis"]["range"]
         top = max(t["y"][-1] for t in goal_traces)

@@ -91,4 +91,5 @@ def layout(**query):
                 pages_last=pages_of(items[-1])),
         foot_banner,
     ], className=f"page meeting-mode slide-kind-{item['kind']}", id="meeting",
-       **{"data-slide": str(number), "data-slides": str(len(items)), "data-page": str(page)})
+       **{"data-slide": str(number), "data-slides": str(len(items)), "data-page": str(page),
+          "data-pages": str(pages)})
