@@ -160,7 +160,7 @@ def end_labels(items: list[tuple[str, float, str, str]], lo: float, hi: float, p
             shift = placed[-1] + LABEL_GAP_PX - py
         placed.append(py + shift)
         text = f"{esc(name)} {format_value(y, unit, decimals)}" if name else format_value(y, unit, decimals)
-        out.append({"x": x, "y": y, "xref": "x", "yref": "y", "xanchor": "left", "xshift": 10,
+        out.append({"name": "end label", "x": x, "y": y, "xref": "x", "yref": "y", "xanchor": "left", "xshift": 10,
                     "yshift": shift, "text": f"<b>{text}</b>", "showarrow": False,
                     "font": {"size": palette.SMALL_FONT, "color": colour}})
     return out
@@ -227,7 +227,10 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
     else:
         totals = [v for s in series for v in clean(s["values"], decimals)]
     marker_values = [m["value"] for m in markers]
-    lo, hi = value_range(totals + marker_values, runs, unit, extra_top=0.12 if markers else 0.0)
+    # a marker's arrow and label (about 60 px) stay inside the plot, under the notes' strip
+    room = plot_px * (1 - strip)
+    lo, hi = value_range(totals + marker_values, runs, unit,
+                         extra_top=60 / max(room - 60, 60) if markers else 0.0)
     below = _history_below(series, months, runs, unit, decimals, stacked) if not markers else None
     if below:  # a rate whose early history lies far below: the axis holds the bands and recent months
         lo, hi = below["range"]
@@ -253,7 +256,7 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
         "template": palette.TEMPLATE, "height": height, "barmode": "stack" if stacked else "group",
         "margin": {"l": 16, "r": int(label_chars * CHAR_PX + 24), "t": 12, "b": 16},
         "xaxis": {"type": "date", "range": [start(months[0]), start(add_months(months[-1], 1))],
-                  "tickformat": "%b %Y", "dtick": "M3", "ticklabelmode": "period"},
+                  "tickformat": "%b %Y", "ticklabelmode": "period"},  # Plotly spaces the ticks
         "legend": {"traceorder": "normal"},
         "yaxis": {"range": [lo, hi], "ticksuffix": suffix, "domain": [0, 1 - strip],
                   "dtick": 1 if unit == "count" and hi <= 8 else None,

@@ -25,8 +25,11 @@ from metrics.rag import GREEN, RED
 
 from report import figures, palette
 
-SLIDE = {"font": 17, "small": 16, "height": 430, "width": 1100}
-PRINT = {"font": 13, "small": 12, "height": 330, "width": 980}
+# width: the figure's width at 1920 px; narrow: the share of it left on the narrowest screen it is
+# shown on (1366x768 and 768x1024 for a slide, the A4 page for the pack)
+SLIDE = {"font": 17, "small": 16, "height": 430, "width": 1100, "narrow": 0.6}
+PRINT = {"font": 13, "small": 12, "height": 330, "width": 980, "narrow": 1.0}
+GLYPH = 0.62  # a digit's width as a share of the font size (bold a little wider)
 PRINT_PX = {1: (1040, 300), 2: (515, 300), 3: (340, 300)}  # (width, height) by charts abreast
 GOAL_COLOUR = "#3d4451"
 
@@ -43,7 +46,13 @@ def _series(chart: dict) -> list[dict]:
     return out
 
 
-def _point_labels(chart: dict, series: dict, size: int, columns: int) -> dict | None:
+def _label_step(texts: list[str], size: int, plot_px: float, months: int) -> int:
+    """Label every n-th point (counting back from the latest) so that no two labels touch."""
+    widest = max(len(re.sub(r"<[^>]+>", "", t)) for t in texts) * size * GLYPH + 6
+    return max(1, -(-int(widest) // max(int(plot_px / max(months, 1)), 1)))
+
+
+def _point_labels(chart: dict, series: dict, size: int, columns: int, plot_px: float = 1e9) -> dict | None:
     """Every value of a lone series written above it (a line's last value already has its end
     label; a bar's is written here, in bold). Full figures on a slide's only chart, shorter ones
     (28.2k, 1.8k) where charts share the width; on a line, a label that would sit on its
@@ -73,6 +82,12 @@ def _point_labels(chart: dict, series: dict, size: int, columns: int) -> dict | 
         places.append(place)
     if not xs:
         return None
+    step = _label_step(texts, size - 2, plot_px, len(chart["months"]))
+    if step > 1:  # too close to sit side by side: every step-th label, the latest always kept
+        index = {figures.mid(m): i for i, m in enumerate(chart["months"])}
+        keep = [k for k, x in enumerate(xs) if (last - index[x]) % step == 0]
+        xs, ys, texts = [xs[k] for k in keep], [ys[k] for k in keep], [texts[k] for k in keep]
+        places = ["top center"] * len(keep)
     return {"type": "scatter", "mode": "text", "x": xs, "y": ys, "text": texts,
             "textposition": places, "cliponaxis": False, "showlegend": False,
             "hoverinfo": "skip", "textfont": {"size": size - 2, "color": palette.INK}}
@@ -111,7 +126,8 @@ def chart_figure(chart: dict, scale: dict = SLIDE, *, columns: int = 1) -> dict:
         higher_is_better=chart["higher_is_better"], limits=(targets, minimums),
         notes=chart["notes"], height=scale["height"], width_hint=scale["width"] // columns)
     layout = figure["layout"]
-    texts = _point_labels(chart, series[0], scale["small"], columns) if len(series) == 1 else None
+    plot_px = scale["width"] * scale["narrow"] / columns - 90  # less the axis and the end label
+    texts = _point_labels(chart, series[0], scale["small"], columns, plot_px) if len(series) == 1 else None
     if texts and columns >= 3 and max(len(t.replace("<b>", "").replace("</b>", "")) for t in texts["text"]) > 4:
         last = series[0]["kind"] == "bar"  # too long to sit side by side: a bar keeps its last label
         texts = {**texts, **{k: texts[k][-1:] for k in ("x", "y", "text", "textposition")}} if last else None
@@ -120,6 +136,10 @@ def chart_figure(chart: dict, scale: dict = SLIDE, *, columns: int = 1) -> dict:
     goal_traces = _goal_traces(chart)
     figure["data"] += goal_traces
     layout["annotations"] = [_no_hover(a) for a in layout.get("annotations", [])]
+    if goal_traces:  # a goal's line starts at the latest point: its end label stays legible on top
+        for a in layout["annotations"]:
+            if a.get("name") == "end label":
+                a.update(bgcolor="rgba(255,255,255,0.92)", borderpad=1)
     if goal_traces:  # room for the star when the goal sits at the top of the range
         lo, hi = layout["yaxis"]["range"]
         top = max(t["y"][-1] for t in goal_traces)

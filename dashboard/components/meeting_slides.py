@@ -17,14 +17,16 @@ from report.describe import describe_figure
 from report.meeting_charts import slide_figure
 from .rag import override_mark, rag_badge
 
-SLIDE_ACTIONS = 12    # rows on the actions slide; the rest are counted
+SLIDE_ACTIONS = 14    # most rows on one actions slide; more open actions page over several
 ITEM_ACTIONS = 3      # open actions listed on a metric slide
 SENTENCES = 3
 GRAPH_CONFIG = {"staticPlot": True, "responsive": True, "displayModeBar": False}
 
 
-def slide_href(month: str | None, slide: int, as_of: str | None = None, path: str = "/meeting") -> str:
-    params = [(k, v) for k, v in (("month", month), ("slide", str(slide)), ("as_of", as_of)) if v]
+def slide_href(month: str | None, slide: int, as_of: str | None = None, path: str = "/meeting",
+               page: int = 1) -> str:
+    params = [(k, v) for k, v in (("month", month), ("slide", str(slide)),
+                                  ("page", str(page) if page > 1 else None), ("as_of", as_of)) if v]
     return f"{path}?{urlencode(params, quote_via=quote)}" if params else path
 
 
@@ -33,12 +35,24 @@ def pack_href(month: str | None, as_of: str | None = None) -> str:
     return "/meeting/pack.pdf" + (f"?{urlencode(params, quote_via=quote)}" if params else "")
 
 
-def header(item: dict, content: dict) -> html.Header:
+def action_pages(count: int) -> int:
+    """How many slides the open actions take: none is cut, the pages are evenly full."""
+    return max(-(-count // SLIDE_ACTIONS), 1)
+
+
+def page_of(actions: list, page: int, pages: int) -> list:
+    per = -(-len(actions) // pages) if actions else 0
+    return actions[(page - 1) * per:page * per]
+
+
+def header(item: dict, content: dict, page: int = 1, pages: int = 1) -> html.Header:
     status = content["status"] if item["kind"] != "metrics" else item["status"]
     stamp = stamp_text({**content, "status": status})
     return html.Header([
         html.Div(str(item["number"]), className="slide-number", id="meeting-slide-number"),
-        html.H1(item["title"], className="slide-title", id="meeting-title"),
+        html.Div([html.H1(item["title"], className="slide-title", id="meeting-title"),
+                  html.Span(f"({page} of {pages})", className="slide-page", id="meeting-page")
+                  if pages > 1 else None], className="slide-title-row"),
         html.Div([html.Div(month_label(content["month"]), className="slide-month"),
                   html.Div(stamp, className=f"slide-stamp stamp-{status}" +
                            (" stamp-frozen" if content["as_of"] else ""), id="meeting-stamp")],
@@ -46,8 +60,11 @@ def header(item: dict, content: dict) -> html.Header:
     ], className="slide-head")
 
 
-def toolbar(view, number: int, total: int, as_of: str | None, demo: bool) -> html.Footer:
-    """Previous / next (the keyboard clicks these), months, freeze, pack, exit."""
+def toolbar(view, number: int, total: int, as_of: str | None, demo: bool, *, page: int = 1,
+            pages: int = 1, pages_before: int = 1, pages_last: int = 1) -> html.Footer:
+    """Previous / next (the keyboard clicks these), months, freeze, pack, exit. A slide of
+    ``pages`` pages steps through them first; previous from the slide after it lands on its last
+    page (``pages_before``), last on the last slide's last page (``pages_last``)."""
     month = view.month
     months = list(view.available)
     here = months.index(month) if month in months else None
@@ -70,11 +87,15 @@ def toolbar(view, number: int, total: int, as_of: str | None, demo: bool) -> htm
                         title="Keep the figures as they are now, whatever is uploaded during the meeting")
     return html.Footer([
         html.Div([
-            step("⇤", slide_href(month, 1, as_of), "meeting-first", number > 1),
-            step("← Previous", slide_href(month, number - 1, as_of), "meeting-prev", number > 1),
+            step("⇤", slide_href(month, 1, as_of), "meeting-first", number > 1 or page > 1),
+            step("← Previous", slide_href(month, number, as_of, page=page - 1) if page > 1 else
+                 slide_href(month, number - 1, as_of, page=pages_before), "meeting-prev",
+                 number > 1 or page > 1),
             html.Span(f"{number} / {total}", className="slide-count", id="meeting-count"),
-            step("Next →", slide_href(month, number + 1, as_of), "meeting-next", number < total),
-            step("⇥", slide_href(month, total, as_of), "meeting-last", number < total),
+            step("Next →", slide_href(month, number, as_of, page=page + 1) if page < pages else
+                 slide_href(month, number + 1, as_of), "meeting-next", number < total or page < pages),
+            step("⇥", slide_href(month, total, as_of, page=pages_last), "meeting-last",
+                 number < total or page < pages),
         ], className="toolbar-group"),
         html.Div([
             step(f"◂ {month_label(earlier, 'short')}" if earlier else "◂", slide_href(earlier, number, as_of),
@@ -228,16 +249,19 @@ def metrics_body(item: dict) -> html.Div:
     ], className="slide-body slide-metrics")
 
 
-def actions_body(item: dict, content: dict) -> html.Div:
+def actions_body(item: dict, content: dict, page: int = 1) -> html.Div:
+    """One page of the open actions (overdue first), all of them over ``action_pages`` slides."""
     open_actions = item["actions"]
+    pages = action_pages(len(open_actions))
+    shown = page_of(open_actions, page, pages)
     overdue = [a for a in open_actions if a["overdue"]]
     rows = [html.Tr([html.Td(a["ref"], className="action-ref"), html.Td(a["text"]),
                      html.Td(a["owner"]), html.Td(dmy(a["due_on"]) + (" (revised)" if a.get("revised_on") else ""),
                                                    className="nowrap"),
                      html.Td(html.Span("⚑ Overdue", className="action-overdue") if a["overdue"]
                              else html.Span("Open", className="action-open"))])
-            for a in open_actions[:SLIDE_ACTIONS]]
-    rest = len(open_actions) - SLIDE_ACTIONS
+            for a in shown]
+    first = open_actions.index(shown[0]) + 1 if shown else 0
     return html.Div([
         html.P([html.Strong(f"{len(open_actions)} open"), f" · {len(overdue)} overdue as at "
                 f"{content['today']:%-d %B %Y}", " · due = the revised target date where one was set"],
@@ -245,7 +269,8 @@ def actions_body(item: dict, content: dict) -> html.Div:
         html.Table([html.Thead(html.Tr([html.Th("Action"), html.Th("What"), html.Th("Owner"),
                                         html.Th("Due"), html.Th("Status")])), html.Tbody(rows)],
                    className="slide-action-table fit", id="meeting-actions"),
-        html.P(f"+ {rest} more open actions in the action log (/actions), overdue first.",
-               className="side-more") if rest > 0 else None,
+        html.P(f"Actions {first}–{first + len(shown) - 1} of {len(open_actions)}; "
+               + ("next slide: the rest." if page < pages else "the last of them."),
+               className="side-more", id="meeting-actions-range") if pages > 1 else None,
     ], className="slide-body slide-actions-body")
 

@@ -16,7 +16,7 @@ from dashboard.components import empty_state
 from dashboard.components.cards import coverage_note
 from dashboard.state.cache import cached_layout, remember, version_of
 from dashboard.state.view import resolve_view
-from dashboard.components.meeting_slides import (actions_body, header, metrics_body,
+from dashboard.components.meeting_slides import (action_pages, actions_body, header, metrics_body,
                                                  overview_body, toolbar)
 from dashboard.context import get_context
 
@@ -24,8 +24,12 @@ dash.register_page(__name__, path="/meeting", name="Meeting", order=90, nav="too
                    title="Meeting mode — OPSG service metrics")
 
 
-def slide_number(raw, total: int) -> tuple[int, str | None]:
-    """(slide, problem): a slide number from the URL, 1 when absent or out of range."""
+def pages_of(item: dict) -> int:
+    return action_pages(len(item["actions"])) if item["kind"] == "actions" else 1
+
+
+def slide_number(raw, total: int, what: str = "slide") -> tuple[int, str | None]:
+    """(slide, problem): a slide (or page) number from the URL, 1 when absent or out of range."""
     raw = raw[-1] if isinstance(raw, (list, tuple)) and raw else raw
     if raw in (None, ""):
         return 1, None
@@ -35,7 +39,7 @@ def slide_number(raw, total: int) -> tuple[int, str | None]:
         number = 0
     if 1 <= number <= total:
         return number, None
-    return 1, f"slide {raw!r} is not a slide number 1 to {total}; showing slide 1"
+    return 1, f"{what} {raw!r} is not a {what} number 1 to {total}; showing {what} 1"
 
 
 def _content(context, view) -> dict:
@@ -65,22 +69,27 @@ def layout(**query):
     content = _content(context, view)
     items = content["items"]
     number, problem = slide_number(query.get("slide"), len(items))
-    problems = [*view.problems, *([problem] if problem else [])]
     item = items[number - 1]
+    pages = pages_of(item)
+    page, page_problem = slide_number(query.get("page"), pages, "page")
+    problems = [*view.problems, *(p for p in (problem, page_problem) if p)]
     if item["kind"] == "overview":
         body = overview_body(item, content)
     elif item["kind"] == "actions":
-        body = actions_body(item, content)
+        body = actions_body(item, content, page)
     else:
         body = metrics_body(item)
     return html.Div([
         banner,
-        header(item, content),
+        header(item, content, page, pages),
         html.Div([html.Span(f"Ignored in the link: {p}.") for p in problems],
                  className="slide-problems") if problems else None,
         coverage_note(view),
         body,
-        toolbar(view, number, len(items), view.state.as_of, is_demo(context.store)),
+        toolbar(view, number, len(items), view.state.as_of, is_demo(context.store), page=page, pages=pages,
+                pages_before=pages_of(items[number - 2]) if number > 1 else 1,
+                pages_last=pages_of(items[-1])),
         foot_banner,
     ], className=f"page meeting-mode slide-kind-{item['kind']}", id="meeting",
-       **{"data-slide": str(number), "data-slides": str(len(items))})
+       **{"data-slide": str(number), "data-slides": str(len(items)), "data-page": str(page),
+          "data-pages": str(pages)})

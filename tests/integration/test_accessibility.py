@@ -133,6 +133,8 @@ def catalog_pages():
     pages += [pytest.param(f"/meeting?month=2020-01&slide={n}", f'.meeting-mode[data-slide="{n}"]', None,
                            id=f"meeting-slide-{n:02d}-{item.id}")
               for n, item in enumerate(catalog.agenda, start=1)]
+    pages.append(pytest.param(f"/meeting?month=2020-01&slide={len(catalog.agenda)}&page=2",
+                              '.meeting-mode[data-page="2"]', None, id="meeting-actions-page-2"))
     pages += [
         pytest.param("/actions", "#actions-page", None, id="actions"),
         pytest.param("/upload", "#upload-dropzone", None, id="upload-empty"),

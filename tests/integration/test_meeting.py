@@ -27,7 +27,13 @@ DRAWN = """
     if (!slide || document.querySelector('[data-dash-is-loading="true"]')) return null;
     const graphs = Array.from(document.querySelectorAll('.slide-graph'));
     if (!graphs.every(g => g.querySelector('.main-svg'))) return null;
-    return slide.getAttribute('data-slide');"""
+    const page = slide.getAttribute('data-page') || '1';
+    return slide.getAttribute('data-slide') + (page === '1' ? '' : '/' + page);"""
+HERE = """
+    const s = document.querySelector('.meeting-mode');
+    return [+s.getAttribute('data-slide'), +s.getAttribute('data-page'), +s.getAttribute('data-pages'),
+            Array.from(document.querySelectorAll('#meeting-actions td.action-ref')).map(td => td.textContent),
+            (document.querySelector('.actions-lead strong') || {}).textContent];"""
 MEASURE = """
     const root = document.documentElement;
     const clipped = Array.from(document.querySelectorAll(
@@ -75,27 +81,42 @@ def viewport(driver, width: int, height: int) -> None:
 
 @pytest.mark.browser
 def test_mtg001_the_chairs_keys_walk_every_slide_in_agenda_order(dash_duo, make_app, catalog):
+    """Every agenda item in order; the actions slide pages through every open action with the
+    same keys (none is cut, none shown twice)."""
     require_browser()
     dash_duo.start_server(make_app(PUBLIC_READ=True))
     open_meeting(dash_duo)
-    titles = [dash_duo.find_element("#meeting-title").text]
-    for number in range(2, len(catalog.agenda) + 1):
+    total = len(catalog.agenda)
+    titles, steps, refs, lead = [dash_duo.find_element("#meeting-title").text], ["1"], [], None
+    while True:
+        slide, page, pages, shown, said = dash_duo.driver.execute_script(HERE)
+        refs += shown
+        lead = said or lead
+        if slide == total and page == pages:
+            break
+        step = f"{slide}/{page + 1}" if page < pages else str(slide + 1)
         press(dash_duo, Keys.ARROW_RIGHT)
-        wait_slide(dash_duo, str(number))
-        assert url_slide(dash_duo) == str(number)
-        titles.append(dash_duo.find_element("#meeting-title").text)
+        wait_slide(dash_duo, step)
+        assert url_slide(dash_duo) == step.split("/")[0]
+        steps.append(step)
+        if page == pages:
+            titles.append(dash_duo.find_element("#meeting-title").text)
     assert titles == [item.title for item in catalog.agenda]
-    press(dash_duo, Keys.ARROW_RIGHT)  # past the last slide: stays
+    assert pages > 1 and f"{total}/{pages}" in steps  # more open actions than one slide holds
+    assert dash_duo.find_element("#meeting-page").text == f"({pages} of {pages})"
+    assert len(refs) == len(set(refs)) == int(lead.split()[0])  # every open action, once
+    assert "more open actions" not in dash_duo.find_element(".meeting-mode").text
+    press(dash_duo, Keys.ARROW_RIGHT)  # past the last page of the last slide: stays
     time.sleep(0.3)
-    wait_slide(dash_duo, str(len(catalog.agenda)))
+    wait_slide(dash_duo, steps[-1])
     for key, expected in ((Keys.HOME, "1"), (Keys.PAGE_DOWN, "2"), (Keys.PAGE_DOWN, "3"),
-                          (Keys.PAGE_UP, "2"), (Keys.END, str(len(catalog.agenda))),
-                          (Keys.ARROW_LEFT, str(len(catalog.agenda) - 1))):
+                          (Keys.PAGE_UP, "2"), (Keys.END, steps[-1]), (Keys.ARROW_LEFT, steps[-2]),
+                          (Keys.HOME, "1"), (Keys.END, steps[-1])):
         press(dash_duo, key)
         wait_slide(dash_duo, expected)
-        assert url_slide(dash_duo) == expected
+        assert url_slide(dash_duo) == expected.split("/")[0]
     dash_duo.driver.back()  # every step was a URL: Back returns to the slide before
-    wait_slide(dash_duo, str(len(catalog.agenda)))
+    wait_slide(dash_duo, "1")
     assert "month=2020-01" in dash_duo.driver.current_url
     assert not dash_duo.find_element(".app-header").is_displayed()  # no navigation chrome
     assert dash_duo.get_logs() == []
@@ -160,13 +181,19 @@ def test_mtg004_the_link_holds_month_slide_and_as_of_and_bad_values_are_reported
     app = make_app(PUBLIC_READ=True, CLASSIFICATION="WHITE — may be shared publicly")
     slide = json.dumps(render(app, "/meeting", month="2020-01", slide="4"), ensure_ascii=False)
     assert '"meeting-title"' in slide and "CSP North" in slide and "January 2020" in slide
-    assert '"data-slide": "4"' in slide and "4 / 10" in slide
+    assert '"data-slide": "4"' in slide and "4 / 11" in slide
     assert "slide=5" in slide and "slide=3" in slide  # next and previous keep the month
     assert slide.count("WHITE — may be shared publicly") == 2  # top and bottom
     assert "/meeting/pack.pdf?month=2020-01" in slide
     odd = json.dumps(render(app, "/meeting", month="2020-13", slide="99"), ensure_ascii=False)
-    assert "Ignored in the link: slide '99' is not a slide number 1 to 10" in odd
+    assert "Ignored in the link: slide '99' is not a slide number 1 to 11" in odd
     assert "Ignored in the link: month" in odd and '"data-slide": "1"' in odd
+    actions = json.dumps(render(app, "/meeting", month="2020-01", slide="11", page="2"), ensure_ascii=False)
+    assert '"data-page": "2"' in actions and "(2 of 2)" in actions and "slide=11&page=1" not in actions
+    assert '"href": "/meeting?month=2020-01&slide=11", "className": "tool", "id": "meeting-prev"' in actions
+    bad_page = json.dumps(render(app, "/meeting", month="2020-01", slide="11", page="9"), ensure_ascii=False)
+    assert "Ignored in the link: page '9' is not a page number 1 to 2" in bad_page
+    assert '"data-page": "1"' in bad_page and "slide=11&page=2" in bad_page  # next: page 2
     from dashboard import create_app
 
     empty = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "PUBLIC_READ": True},
