@@ -20,7 +20,7 @@ from report import figures
 from dashboard import theme
 from ..context import get_context
 from .cards import chart_card, tiles_row
-from .data import judged, notes
+from dashboard.state.view import judged, notes
 from .family import (applicable, comparison_cards, dimension, metric, number, series, split, tile,
                      trend_card)
 from .grid import number_column, text_column
