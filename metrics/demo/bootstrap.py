@@ -69,7 +69,7 @@ def load_demo(store: Store, catalog: Catalog) -> list:
         reports.append(ingest(store, catalog, rows.to_csv(index=False).encode(), filename,
                               user=DEMO_USER, source="demo", dataset=name, status=status,
                               reason=reason, received_at=when))
-    from metrics.demo.minutes import seed_opsg29  # the real actions from the public OPSG_29 minutes
+    from metrics.records.actions import seed_opsg29  # the real actions from the public OPSG_29 minutes
 
     from metrics.demo.meeting import seed_opsg29_meeting  # and that meeting's record (SPEC §10)
 
