@@ -10,7 +10,7 @@ from metrics.demo.bootstrap import prepare
 from metrics.settings import load_settings
 
 from dashboard.web import login, pack_route, query, request_log, security, unsubscribe
-from dashboard.web import minutes_route, oidc
+from dashboard.web import minutes_route, oidc, transfer
 from dashboard.web.api import api
 from .context import AppContext, attach
 from dashboard.web.downloads import downloads
@@ -29,6 +29,7 @@ def create_app(settings: dict | None = None, *, demo: bool = True, start_schedul
         title="OPSG service metrics", suppress_callback_exceptions=True, serve_locally=True,
         update_title=None,
     )
+    transfer.install(app)  # compression, the partial Plotly bundle, cache headers
     family_pages.register(catalog)  # one page per catalog family
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
     app.server.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) * 4 // 3 + 1_000_000
