@@ -91,3 +91,24 @@ def test_xfer004_first_visit_to_every_page_is_at_most_125_percent_of_gzipped_plo
     assert not over, over
     for path, r in results.items():
         assert r["console"] == [], (path, r["console"])
+def test_xfer005_every_page_has_fewer_than_1000_dom_elements(first_visits):
+    _, results = first_visits
+    big = {path: r["elements"] for path, r in results.items() if r["elements"] >= 1000}
+    assert not big, big
+
+
+def test_xfer006_a_chart_below_the_screen_is_drawn_when_scrolled_to(dash_duo, demo_db_url):
+    from dashboard import create_app
+    from tests.integration.browser import wait_until
+
+    require_browser()
+    app = create_app({"DATABASE_URL": demo_db_url, "PUBLIC_READ": True})
+    dash_duo.start_server(app)
+    dash_duo.driver.set_window_size(1366, 768)
+    dash_duo.wait_for_page(dash_duo.server_url + "/alerts")
+    dash_duo.wait_for_element("#alerts-generation-graph .main-svg", timeout=30)
+    last = dash_duo.driver.find_elements("css selector", ".chart-slot")[-1]
+    assert not last.find_elements("css selector", ".dash-graph"), "drawn before it was in view"
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView()", last)
+    wait_until(dash_duo, lambda: last.find_elements("css selector", ".dash-graph .main-svg"), what="the chart")
+    assert dash_duo.get_logs() == []
