@@ -54,12 +54,24 @@ def _plotly_bundle():
     return response.make_conditional(request)
 
 
+def lazy_ag_grid() -> None:
+    """Take AG Grid's main bundle out of every page's scripts; assets/lazy_grid.js fetches it when a
+    grid is first drawn (most pages have none)."""
+    import dash_ag_grid
+
+    for entry in dash_ag_grid._js_dist:  # pylint: disable=protected-access
+        if entry.get("relative_package_path") == "dash_ag_grid.min.js":
+            entry["dynamic"] = True
+
+
 def _cache_headers(response):
     path = request.path
     fingerprinted = (path.startswith("/_dash-component-suites/") and re.search(r"\.v[0-9a-z_]+m[0-9]+\.", path)) or (
         path.startswith("/assets/") and "m" in request.args)
     if fingerprinted and response.status_code == 200:
         response.headers["Cache-Control"] = IMMUTABLE
+    elif path.startswith("/_dash-component-suites/") and response.headers.get("ETag"):
+        response.headers["Cache-Control"] = "no-cache"  # revalidate: the address has no version in it
     return response
 
 
@@ -72,5 +84,6 @@ def install(app: dash.Dash) -> None:
     server.config.setdefault("COMPRESS_CACHE_BACKEND", StaticOnly)
     server.config.setdefault("COMPRESS_CACHE_KEY", lambda req: req.full_path)
     Compress(server)
+    lazy_ag_grid()
     server.before_request(_plotly_bundle)
     server.after_request(_cache_headers)
