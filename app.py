@@ -5,6 +5,7 @@ import sys
 
 from dashboard.web import request_log
 from dashboard.factory import create_app
+from dashboard.state import warm
 from dashboard.web.security import QuietRequestHandler
 from metrics.jobs.scheduler import start_embedded
 
@@ -19,6 +20,7 @@ def main(argv=None) -> None:
     # The single-process default runs the scheduled jobs here too, unless EMBED_SCHEDULER=false.
     app = create_app(demo=not args.no_demo, start_scheduler=start_embedded)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit normally: the scheduler hands over
+    warm.watch(app.server)  # warm the page cache whenever the figures change (dashboard/state/warm.py)
     app.run(host=args.host, port=args.port, debug=False, request_handler=QuietRequestHandler)
 
 

@@ -15,6 +15,9 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from metrics.ingest.write import STATUSES, ingest
 
+from flask import current_app
+
+from dashboard.state import warm
 from dashboard.web import pending
 from dashboard.web.auth import allowed, callback_requires, current_user
 from dashboard.components.tools import access_note, panel, tool_page
@@ -201,6 +204,8 @@ def register_callbacks(app) -> None:
         report = ingest(context.store, context.catalog, found.data, found.filename, user=user.name,
                         source="web", dataset=_text(dataset) or None, status=status,
                         reason=_text(reason), max_bytes=int(context.settings["MAX_UPLOAD_BYTES"]))
+        if report.outcome == "accepted" and not report.dry_run:
+            warm.after_commit(current_app._get_current_object())  # the first read after it is a repeat read
         if report.outcome == "rejected":  # e.g. no reason given, or someone else changed the month
             again = {"id": pending.keep(user.name, found.filename, found.data), "needs_reason": True,
                      "needs_ack": bool(kept.get("needs_ack")), "outcome": "accepted"}
