@@ -6,7 +6,7 @@ Serves the demo (a temporary SQLite database, an administrator signed in so that
 show their grids) on a free 127.0.0.1 port and opens each page in headless Debian Chromium with
 the browser cache emptied first. The bytes are what Chromium's DevTools protocol reports as
 received for every request of the page (Network.loadingFinished encodedDataLength: headers and
-compressed bodies), counted until the page is idle (no callback pending, every chart drawn). Also prints the page's
+compressed bodies), counted until the page is idle (no callback pending, every chart and grid drawn). Also prints the page's
 DOM element count (target < 1,000).
 The reference is gzip -6 of the installed plotly's plotly.min.js. Target: ratio <= 1.25 on every
 page. Prints one line per page; nothing is asserted (tests/integration/test_transfer.py does).
@@ -38,6 +38,9 @@ IDLE = """
     delete callbacks.stored; delete callbacks.completed;
     if (Object.values(callbacks).some(list => list && list.length)) return false;
     if (document.querySelector('[data-dash-is-loading="true"]')) return false;
+    if (document.querySelector('.grid-loading')) return false;  // AG Grid's bundle still on its way
+    if (!Array.from(document.querySelectorAll('.ag-root-wrapper')).filter(g => g.offsetParent !== null)
+            .every(g => g.querySelector('.ag-row, .ag-overlay-no-rows-center'))) return false;
     return Array.from(document.querySelectorAll('.dash-graph')).every(g => g.querySelector('.main-svg'));"""
 
 
