@@ -36,10 +36,15 @@ def lighthouse_bin() -> str:
 
 def audit(url: str, category: str = "performance") -> dict:
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", shutil.which("chromium") or "/usr/bin/chromium")}
-    out = subprocess.run([lighthouse_bin(), url, "--preset=desktop", f"--only-categories={category}",
-                          "--output=json", "--output-path=stdout", "--quiet", f"--chrome-flags={FLAGS}"],
-                         capture_output=True, text=True, env=env, timeout=300, check=True).stdout
-    report = json.loads(out)
+    for attempt in (1, 2):  # Chromium now and then fails to start on a busy machine: once more
+        done = subprocess.run([lighthouse_bin(), url, "--preset=desktop", f"--only-categories={category}",
+                               "--output=json", "--output-path=stdout", "--quiet", f"--chrome-flags={FLAGS}"],
+                              capture_output=True, text=True, env=env, timeout=300)
+        if done.returncode == 0:
+            break
+        if attempt == 2:
+            raise RuntimeError(f"lighthouse failed on {url}: {done.stderr[-800:]}")
+    report = json.loads(done.stdout)
     audits = report["audits"]
     return {"score": round(100 * (report["categories"][category]["score"] or 0)),
             "tbt": audits["total-blocking-time"]["numericValue"],
