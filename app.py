@@ -5,6 +5,7 @@ import sys
 
 from dashboard.web import request_log
 from dashboard.factory import create_app
+from dashboard.state import warm
 from dashboard.web.security import QuietRequestHandler
 from metrics.jobs.scheduler import start_embedded
 from report.pack_jobs import scheduled
@@ -21,6 +22,7 @@ def main(argv=None) -> None:
     app = create_app(demo=not args.no_demo, start_scheduler=lambda store, catalog, settings: start_embedded(
         store, catalog, settings, scheduled(settings)))  # with report/'s packs job
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit normally: the scheduler hands over
+    warm.watch(app.server)  # warm the page cache whenever the figures change (dashboard/state/warm.py)
     app.run(host=args.host, port=args.port, debug=False, request_handler=QuietRequestHandler)
 
 

@@ -14,6 +14,7 @@ from metrics.settings import Settings, load_settings
 from dashboard.web import login, pack_route, query, request_log, security, unsubscribe
 from dashboard.web.health import health
 from dashboard.state import shared_cache
+from dashboard.web import transfer
 from dashboard.web.api import api
 from dashboard.state.cache import MemoryCache
 from dashboard.web import minutes_route, oidc
@@ -42,6 +43,7 @@ def create_app(settings: Settings | dict | None = None, *, demo: bool = True,
         update_title=None,
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
+    transfer.install(app)  # compression, the partial Plotly bundle, cache headers
     family_pages.register(catalog.current())  # one page per catalog family
     family_pages.register_any()  # and a family a catalog revision brings while running
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.

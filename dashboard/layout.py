@@ -18,7 +18,7 @@ from metrics.demo.tables import DEMO_LABEL
 from metrics.months import month_label, parse_as_of
 
 from dashboard.web.auth import allowed
-from .components import grid
+from .components import cards, grid
 from .context import get_context
 from dashboard.web.login import account_menu
 from dashboard.state.urls import parse_search, to_search
@@ -200,6 +200,7 @@ def register_callbacks(app) -> None:
         Output(NAV_ID, "href"), Output(NAV_ID, "className"),
         Input(LOCATION, "search"), Input(LOCATION, "pathname"), State(NAV_ID, "id"))
     grid.register(app)
+    cards.register(app)  # charts drawn as they near the screen
     for registered in dash.page_registry.values():  # pages with callbacks register them per app
         hook = getattr(sys.modules.get(registered["module"]), "register_callbacks", None)
         if hook:

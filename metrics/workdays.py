@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
 
 DEADLINE_WORKING_DAYS = 10  # figures for month M are due final by the 10th working day after it ends
 
 
 @lru_cache(maxsize=1)
-def _bank_holidays() -> holidays.HolidayBase:
+def _bank_holidays():
+    import holidays  # a tenth of a second to import: only the late-figures rule needs it
+
     return holidays.UK(subdiv="ENG")  # expands to new years on demand
 
 

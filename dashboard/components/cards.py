@@ -29,16 +29,50 @@ def chart_card(card_id: str, title: str, figure: dict, *, subtitle: str = "", co
     return html.Section([
         header,
         # The chart's text alternative: the figure is named by a sentence of what it shows; the
-        # drawing itself is hidden from screen readers (assets/a11y.js), the figures table follows.
+        # drawing itself (drawn as it nears the screen) is hidden from screen readers
+        # (assets/a11y.js), the figures table follows.
         html.Figure([
-            dcc.Graph(id=f"{card_id}-graph", figure=figure, config=GRAPH_CONFIG, className="chart",
-                      style={"height": f"{figure['layout'].get('height', 430)}px"}),
+            chart_slot(card_id, figure),
             html.Figcaption(describe_figure(title, figure), className="visually-hidden",
                             id=f"{card_id}-summary"),
         ], className="chart-figure"),
         html.P(note, className="chart-note") if note else None,
         figures_table(card_id, columns, rows, caption=caption),
     ], className="chart-card", id=f"{card_id}-card")
+
+
+def chart_slot(card_id: str, figure: dict) -> html.Div:
+    """Where the chart will be: its height kept, drawn when it nears the screen.
+
+    A Plotly chart is 150-550 DOM elements; drawing only those in view keeps a page of seven charts
+    under 1,000 elements and its first paint short. assets/lazy_charts.js clicks the hidden
+    button when the slot comes into view; draw_chart (below) turns it into the
+    dcc.Graph ``{card_id}-graph`` in the browser, with no request to the server."""
+    height = f"{figure['layout'].get('height', 430)}px"
+    return html.Div([
+        html.Button(id={"type": "chart-show", "index": card_id}, n_clicks=0, hidden=True, tabIndex=-1,
+                    className="chart-show", **{"aria-hidden": "true"}),
+        dcc.Store(id={"type": "chart-figure", "index": card_id},
+                  data={"figure": figure, "config": GRAPH_CONFIG, "height": height}),
+    ], id={"type": "chart-slot", "index": card_id}, className="chart-slot", style={"minHeight": height})
+
+
+# Runs in the browser: the slot's children become the chart (a component returned as JSON).
+DRAW_CHART = """function(n, data, id) {
+    if (!n || !data) { return window.dash_clientside.no_update; }
+    return {namespace: 'dash_core_components', type: 'Graph', props: {
+        id: id.index + '-graph', figure: data.figure, config: data.config, className: 'chart',
+        style: {height: data.height}}};
+}"""
+
+
+def register(app) -> None:
+    from dash import MATCH, Input, Output, State
+
+    app.clientside_callback(DRAW_CHART, Output({"type": "chart-slot", "index": MATCH}, "children"),
+                            Input({"type": "chart-show", "index": MATCH}, "n_clicks"),
+                            State({"type": "chart-figure", "index": MATCH}, "data"),
+                            State({"type": "chart-slot", "index": MATCH}, "id"), prevent_initial_call=True)
 
 
 def limits_text(entry: dict) -> str:

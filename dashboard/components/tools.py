@@ -59,7 +59,8 @@ def text_grid(grid_id: str, columns: list[dict], rows: list[dict], *, max_height
     """An AG Grid of text cells (AG Grid shows values as text): as tall as its rows when they are
     few, else ``max_height`` with a scroll bar."""
     grid_options = {"theme": theme.GRID_THEME, "enableCellTextSelection": True,
-                    "suppressCellFocus": not selectable, "tooltipShowDelay": 300, **options}
+                    "suppressCellFocus": not selectable, "tooltipShowDelay": 300,
+                    "rowBuffer": 3, **options}  # rows drawn beyond the visible ones (AG Grid's default 10)
     if "paginationPageSize" in options:  # AG Grid warns when the page size is not one it offers
         sizes = {20, 50, 100, int(options["paginationPageSize"])}
         grid_options.setdefault("paginationPageSizeSelector", sorted(sizes))

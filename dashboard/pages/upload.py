@@ -15,8 +15,11 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from metrics.ingest.write import STATUSES, ingest
 
+from flask import current_app
+
 from metrics.upload import pending
 
+from dashboard.state import warm
 from dashboard.web.auth import allowed, callback_requires, clock, current_user
 from dashboard.components.tools import access_note, panel, tool_page
 from dashboard.components.message import message
@@ -203,6 +206,8 @@ def register_callbacks(app) -> None:
         report = ingest(context.store, context.catalog, found.data, found.filename, user=user.name,
                         source="web", dataset=_text(dataset) or None, status=status,
                         reason=_text(reason), max_bytes=context.settings.max_upload_bytes)
+        if report.outcome == "accepted" and not report.dry_run:
+            warm.after_commit(current_app._get_current_object())  # the first read after it is a repeat read
         if report.outcome == "rejected":  # e.g. no reason given, or someone else changed the month
             again = {"id": pending.keep(context.store, user.name, found.filename, found.data, clock()),
                      "needs_reason": True,

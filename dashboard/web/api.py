@@ -17,6 +17,7 @@ from metrics.read.queries import all_thresholds, data_version, latest_month, ser
 from metrics.read.summary import month_summary
 
 from dashboard.web.auth import current_user, require
+from dashboard.state import warm
 from dashboard.state.cache import remember
 from dashboard.context import get_context
 from dashboard.web.openapi import openapi_document
@@ -128,10 +129,15 @@ def summary():
         month = query.get("month") or latest_month(conn, as_of)
         if month is None:
             return respond({"month": None, "as_of": request.args.get("as_of"), "metrics": []})
-        key = (ctx.store.url, "api-summary", month, as_of, data_version(conn))
-        entries = remember(key, lambda: [{k: v for k, v in e.items() if k != "spark"}
-                                         for e in month_summary(conn, ctx.catalog, month, as_of)])
+        entries = summary_entries(ctx, conn, month, as_of)
     return respond({"month": month, "as_of": request.args.get("as_of"), "metrics": entries})
+
+
+def summary_entries(ctx, conn, month: str, as_of=None) -> list[dict]:
+    """The summary's rows for ``month``, cached per data version (dashboard/state/warm.py warms it)."""
+    key = (ctx.store.url, "api-summary", month, as_of, data_version(conn))
+    return remember(key, lambda: [{k: v for k, v in e.items() if k != "spark"}
+                                  for e in month_summary(conn, ctx.catalog, month, as_of)])
 
 
 @api.post("/uploads")
@@ -150,6 +156,8 @@ def upload():
                     source="api", dataset=request.form.get("dataset") or None,
                     dry_run=request.form.get("dry_run", "").lower() in {"1", "true", "yes"},
                     status=status, reason=request.form.get("reason"), max_bytes=limit)
+    if report.outcome == "accepted" and not report.dry_run:
+        warm.after_commit(current_app._get_current_object())  # dashboard/state/warm.py
     body = report.as_dict()
     if report.outcome == "rejected":
         return respond(body, 422)

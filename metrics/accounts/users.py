@@ -8,11 +8,24 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import Connection, func, insert, or_, select, update
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from metrics.store import schema
 from metrics.accounts import sessions
 from metrics.store.engine import audit, utcnow
+
+
+# werkzeug costs a quarter of a second to import: only commands that hash a password pay it.
+def generate_password_hash(password: str) -> str:
+    from werkzeug.security import generate_password_hash as hash_password
+
+    return hash_password(password)
+
+
+def check_password_hash(pwhash: str, password: str) -> bool:
+    from werkzeug.security import check_password_hash as check
+
+    return check(pwhash, password)
+
 
 @dataclass(frozen=True)
 class Role:

@@ -6,10 +6,13 @@ import sys
 from pathlib import Path
 
 from metrics.cli.common import EXIT_OK, EXIT_REJECTED, store_and_catalog as _open
-from metrics.meeting import record as meeting_record, minutes
+
+FORMATS = ("docx", "md")  # metrics.meeting.minutes.FORMATS, named here so that the parser imports no python-docx
 
 
 def cmd_minutes(args) -> int:
+    from metrics.meeting import minutes, record as meeting_record
+
     from metrics.demo.bootstrap import is_demo
     from metrics.demo.tables import DEMO_LABEL
 
@@ -32,6 +35,8 @@ def cmd_minutes(args) -> int:
 
 
 def cmd_meetings(args) -> int:
+    from metrics.meeting import record as meeting_record
+
     store, _, _ = _open(args)
     with store.read() as conn:
         for m in meeting_record.list_meetings(conn):
@@ -44,7 +49,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("minutes", help="write the draft minutes of a recorded meeting (DOCX or Markdown)")
     p.add_argument("--meeting", required=True, metavar="NUMBER", help="the meeting, e.g. OPSG_29")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
-    p.add_argument("--format", choices=minutes.FORMATS,
+    p.add_argument("--format", choices=FORMATS,
                    help="docx (default) or md; FILE ending .md means md")
     p.set_defaults(func=cmd_minutes)
     p = sub.add_parser("meetings", help="list the recorded meetings: number, date, month, place")

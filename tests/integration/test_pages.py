@@ -21,7 +21,7 @@ PAGES = [
     ("/alerts", "Alerts", "#alerts-generation-graph", True),
     ("/ch-exceptions", "CH exceptions", "#exceptions-type-graph", True),
     ("/aged-incidents", "Aged incidents", "#aged-reason-graph", False),
-    ("/ch-returns", "CH returns", "#returns-far-graph", True),
+    ("/ch-returns", "CH returns", "#returns-all-graph", True),
     ("/smets1-migration", "SMETS1 migration", "#smets1-monthly-graph", False),
     ("/ch-installs", "CH installs", "#installs-total-graph", True),
 ]

@@ -85,18 +85,17 @@ def test_pag013_csv_download_is_built_on_the_server_and_formula_safe(demo_app):
     client = demo_app.server.test_client()
     client.get("/")  # first request sets up the callbacks
     button = {"index": "exceptions-month", "type": "csv-button"}
-    grid = {"index": "exceptions-month", "type": "figures-grid"}
+    store = {"index": "exceptions-month", "type": "figures-data"}
     payload = {
         "output": '{"index":["MATCH"],"type":"csv-download"}.data',
         "outputs": {"id": {"index": "exceptions-month", "type": "csv-download"}, "property": "data"},
         "inputs": [{"id": button, "property": "n_clicks", "value": 1}],
         "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"],
         "state": [
-            {"id": grid, "property": "rowData",
-             "value": [{"type": "=cmd|' /C calc'!A0", "r0": 5.0}, {"type": "Plain", "r0": -2}]},
-            {"id": grid, "property": "columnDefs",
-             "value": [{"field": "type", "headerName": "Exception type"},
-                       {"field": "r0", "headerName": "CSP North"}]},
+            {"id": store, "property": "data",
+             "value": {"rows": [{"type": "=cmd|' /C calc'!A0", "r0": 5.0}, {"type": "Plain", "r0": -2}],
+                       "columns": [{"field": "type", "headerName": "Exception type"},
+                                   {"field": "r0", "headerName": "CSP North"}]}},
             {"id": button, "property": "id", "value": button},
             {"id": "_pages_location", "property": "search", "value": "?month=2020-01&region=North"},
         ],
