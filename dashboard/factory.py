@@ -48,7 +48,9 @@ def create_app(settings: Settings | dict | None = None, *, demo: bool = True,
     family_pages.register_any()  # and a family a catalog revision brings while running
     # A Dash upload arrives base64-encoded inside JSON (4/3 the size); ingest enforces the real limit.
     app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 4 // 3 + 1_000_000
-    cache = shared_cache.install(app.server, settings) or MemoryCache()  # Redis when REDIS_URL is set
+    cache = shared_cache.install(app.server, settings)  # Redis when REDIS_URL is set
+    if cache is None:
+        cache = MemoryCache()
     attach(app.server, AppContext(store, catalog, settings, cache=cache))
     request_log.install(app.server)
     security.install(app.server, csp_hashes=app.csp_hashes)

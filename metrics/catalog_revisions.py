@@ -1,5 +1,9 @@
 """Catalog revisions: check, apply and export catalog fragments without code (SPEC §9).
 
+Over 400 lines for a reason: checking a fragment (merge by key, then every reference and every
+change that would break stored figures) is one pass over one merged mapping; split, each part
+would need the whole merged catalog and its stored-figure facts passed around.
+
 A fragment is TOML in the catalog's own format. Its entries add to or replace the catalog in force,
 by key: ``[dimensions.X]``, ``[columns.X]``, ``[datasets.X]`` by name, ``[[metrics]]``,
 ``[[families]]`` and ``[[agenda]]`` by id (a family brings its views), ``[[thresholds]]`` and

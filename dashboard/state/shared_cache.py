@@ -24,17 +24,16 @@ import hmac
 import logging
 import pickle
 import secrets
-import threading
 import time
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Callable, Hashable
 
 import redis
-from cachetools import LRUCache
 from flask import current_app
 
 from metrics.settings import Settings
+
+from dashboard.state.cache import MemoryCache
 
 log = logging.getLogger(__name__)
 
@@ -66,43 +65,22 @@ class RedisCache:
         self.prefix = prefix
         self.namespace = f"{prefix}{code_fingerprint()}:"
         self._secret = hashlib.sha256(b"opsg-shared-cache:" + secret.encode()).digest()
-        self._local: LRUCache = LRUCache(local_entries)
-        self._pending: dict[Hashable, Future] = {}
-        self._lock = threading.Lock()  # guards _local and _pending; never held while computing
+        self._local = MemoryCache(local_entries)  # this process's copies, single flight within it
         self._release = client.register_script(_RELEASE)
         self._warned_at = 0.0
 
     # -- the interface ---------------------------------------------------------------------------
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            try:
-                return self._local[key]
-            except KeyError:
-                pass
-            pending = self._pending.get(key)
-            leader = pending is None
-            if leader:
-                pending = self._pending[key] = Future()
-        if not leader:
-            return pending.result()  # the leader's value, or its exception raised here too
-        try:
-            value = self._shared(key, compute)
-        except BaseException as exc:
-            with self._lock:
-                del self._pending[key]  # not cached: the next request tries again
-            pending.set_exception(exc)
-            raise
-        with self._lock:
-            self._local[key] = value
-            del self._pending[key]
-        pending.set_result(value)
-        return value
+        """From this process's copies; else from Redis, or computed once in the whole cluster."""
+        return self._local.get_or_compute(key, lambda: self._shared(key, compute))
+
+    def __len__(self) -> int:
+        return len(self._local)
 
     def clear(self) -> None:
         """Forget every entry of this deployment (here and in Redis)."""
-        with self._lock:
-            self._local.clear()
+        self._local.clear()
         try:
             for name in self.client.scan_iter(match=f"{self.prefix}*:page:*", count=500):
                 self.client.delete(name)

@@ -1,5 +1,8 @@
 """Database tables (SQLAlchemy Core). Alembic migrations under ``metrics/store/migrations`` build them.
 
+Over 400 lines on purpose: every table in one module, so the whole schema reads in one place and
+the migrations test compares it with what Alembic builds. It holds declarations only, no logic.
+
 Figures are stored by revision: each revision is one whole (dataset, month) slice. A newer upload
 of the same slice supersedes the older revision (``superseded_at``) and never deletes it, so any
 moment's figures can be read back ("as of"). Rollup columns are generic slots (d1-d3 for

@@ -388,6 +388,8 @@ def test_a11y009_every_chart_has_words_and_a_figures_table_reached_by_keyboard(s
     press(site, Keys.ENTER)
     assert summary.find_element(By.XPATH, "..").get_attribute("open") is not None
     press(site, Keys.TAB)
+    # the figures table scrolls in its own named region, which takes the focus (arrow keys scroll it)
     wait_until(lambda: site.driver.execute_script(
-        "return !!document.activeElement.closest('.figures .ag-root-wrapper')"), what="focus in the figures grid")
+        "const el = document.activeElement; return el.matches('.figures .figures-scroll[role=region]')"
+        " && !!el.getAttribute('aria-label') && !!el.querySelector('table')"), what="focus on the figures table")
     assert signed_in.console() == []

@@ -47,9 +47,9 @@ def read_warmed_views(app) -> int:
 
 
 def test_warm001_figures_from_another_process_are_warmed_when_the_version_moves(app):
-    from dashboard.state import cache, warm
+    from dashboard.state import warm
 
-    cache.clear()
+    app.server.extensions["opsg"].cache.clear()
     watcher = warm.Watcher(app.server, interval=60)
     assert watcher.check() is True  # first look: warms what is there
     assert read_warmed_views(app) == 0
@@ -65,14 +65,13 @@ def test_warm001_figures_from_another_process_are_warmed_when_the_version_moves(
 
 
 def test_warm002_an_api_upload_warms_after_its_commit(app):
-    from dashboard.state import cache
     from metrics.accounts.users import add_user, new_token
 
     ctx = app.server.extensions["opsg"]
     with ctx.store.write() as conn:
         add_user(conn, "uploader1", "uploader", "password-123")
         token = new_token(conn, "uploader1")
-    cache.clear()
+    ctx.cache.clear()
     response = app.server.test_client().post(
         "/api/v1/uploads", headers={"Authorization": f"Bearer {token}"},
         data={"file": (io.BytesIO(incidents("2021-12", 70)), "api.csv"), "reason": "correction"})
