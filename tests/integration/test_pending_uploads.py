@@ -12,7 +12,7 @@ from dashboard import create_app
 from metrics.store import schema
 from metrics.store.engine import utcnow
 from metrics.upload import pending
-from tests.integration.conftest import TEST_SECRET, Clock, add_user, signed_in_client
+from tests.integration.conftest import TEST_SECRET, add_user, hand_clock, signed_in_client
 from tests.integration.test_uploads import OTA, UploadPage
 
 
@@ -89,8 +89,7 @@ def test_pen003_owner_and_expiry(store):
 
 def test_pen004_expiry_through_the_page(store):
     app = create_app({"DATABASE_URL": store.url, "SECRET_KEY": TEST_SECRET}, demo=False)
-    clock = Clock()
-    app.server.config["OPSG_CLOCK"] = clock
+    clock = hand_clock(app)
     add_user(app, "dcc", "uploader")
     page = UploadPage(signed_in_client(app, "dcc"))
     _, kept = page.drop("ota.csv", OTA)
