@@ -343,8 +343,13 @@ def ensure_first(store: Store, path: str | Path) -> int | None:
     fragment, as a new revision. A file that would be refused stops the start, naming the entry.
     Returns the revision added, if any."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    raw = tomllib.loads(text)
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+    except FileNotFoundError:
+        raise CatalogError(f"catalog: file {path} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"catalog: {path} is not valid TOML: {exc}") from None
     sha = hashlib.sha256(text.encode()).hexdigest()
     c = schema.catalog_revisions
     with store.read() as conn:

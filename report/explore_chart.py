@@ -29,6 +29,8 @@ def explore_figure(rows: list[dict], by: str | None, *, unit: str, decimals: int
     return {"data": traces,
             "layout": {"template": palette.TEMPLATE, "height": height, "hovermode": "x unified",
                        "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
-                       "yaxis": {"tickformat": d3, "ticksuffix": suffix, "rangemode": "tozero"},
+                       "yaxis": {"tickformat": d3, "ticksuffix": suffix,
+                                 # counts from zero; a rate near 100% would be squeezed flat
+                                 "rangemode": "normal" if suffix == "%" else "tozero"},
                        "xaxis": {"type": "category"},
                        "legend": {"orientation": "h", "y": -0.15}}}

@@ -48,8 +48,9 @@ def test_pag020_uploaded_text_is_shown_literally_and_never_runs(dash_duo, make_a
     assert driver.find_elements(By.CSS_SELECTOR, "img[src='x']") == []
     assert driver.find_elements(By.CSS_SELECTOR, "a[href^='javascript']") == []
     # The figures table shows the exception type as text too.
-    driver.execute_script("document.querySelector('#exceptions-month-figures').open = true")
-    dash_duo.wait_for_contains_text("#exceptions-month-figures .ag-center-cols-container", IMG, timeout=10)
+    summary = driver.find_element(By.CSS_SELECTOR, "#exceptions-month-figures > summary")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click()", summary)  # drawn when opened
+    dash_duo.wait_for_contains_text("#exceptions-month-figures table", IMG, timeout=10)  # an HTML table, as text
     assert no_alert(driver)
     # Hovering the annotation shows its detail; still text.
     open_page(dash_duo, "/stability", "Stability")
