@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from metrics.records import actions
 from metrics.meeting import record as meeting_record, minutes
 from metrics.store import schema
-from metrics.demo.bootstrap import load_demo
 from metrics.meeting.record import MeetingError
 from metrics.store.engine import Store
 from tests.integration.conftest import signed_in_client
@@ -24,21 +23,10 @@ from tests.integration.conftest import signed_in_client
 HOSTILE = "<script>alert(1)</script> {{ config }} =cmd|' /C calc'!A0 **bold** [x](http://e.vil) # not a heading"
 
 
-@pytest.fixture(scope="module")
-def demo_minutes_db(tmp_path_factory, catalog):
-    path = tmp_path_factory.mktemp("minutes") / "demo.db"
-    store = Store(f"sqlite:///{path}")
-    store.migrate()
-    load_demo(store, catalog)
-    store.engine.dispose()
-    return path
-
-
 @pytest.fixture
-def demo_store(demo_minutes_db, tmp_path):
-    target = tmp_path / "demo.db"
-    shutil.copy(demo_minutes_db, target)
-    return Store(f"sqlite:///{target}")
+def demo_store(demo_db_url):
+    """A private copy of the session's demo database (tests/conftest.py)."""
+    return Store(demo_db_url)
 
 
 def paragraphs(data: bytes) -> list:
