@@ -28,8 +28,10 @@
         React.useEffect(function () {
             load().then(function () { setReal(function () { return window.dash_ag_grid.AgGrid; }); });
         }, []);
-        if (real) {
-            return React.createElement(real, props);
+        if (real) {  // the grid's own code loads a moment later: its room is kept meanwhile
+            var height = props.style && props.style.height;
+            return React.createElement("div", {className: "grid-frame", style: height ? {minHeight: height} : null},
+                                       React.createElement(real, props));
         }
         return React.createElement("div", {id: props.id, className: (props.className || "") + " grid-loading",
                                            style: props.style});

@@ -2,6 +2,7 @@
    ← / PageUp previous, → / PageDown next, Home first, End last, Esc leaves the meeting. Each key clicks the slide's own
    link (#meeting-prev …), so every slide is a URL the router renders and Back/Forward still work. */
 (function () {
+  if (/^\/meeting\/?$/.test(window.location.pathname)) document.documentElement.classList.add("opened-at-meeting");
   var KEYS = {
     ArrowRight: "meeting-next", PageDown: "meeting-next",
     ArrowLeft: "meeting-prev", PageUp: "meeting-prev",
