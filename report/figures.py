@@ -252,15 +252,20 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
                 ends.append((mid(s["months"][last]), values[last], name, s["colour"]))
     d3, suffix = number_format(unit, decimals)
     label_chars = max((len(f"{n} {format_value(v, unit, decimals)}") for _, v, n, _ in ends), default=6)
+    tickformat = ",~s" if hi >= 100_000 and unit != "%" else ""
+    right = int(label_chars * CHAR_PX + 24)
+    dtick = 1 if unit == "count" and hi <= 8 else None
+    left = 16 if y_title else axis_margin(lo, hi, suffix, si=bool(tickformat), dtick=dtick)
     layout = {
         "template": palette.TEMPLATE, "height": height, "barmode": "stack" if stacked else "group",
-        "margin": {"l": 16, "r": int(label_chars * CHAR_PX + 24), "t": 12, "b": 16},
+        "margin": {"l": left, "r": right, "t": 12,
+                   "b": bottom_margin(traces, LEGEND_CHART_PX - left - right)},
         "xaxis": {"type": "date", "range": [start(months[0]), start(add_months(months[-1], 1))],
                   "tickformat": "%b %Y", "ticklabelmode": "period"},  # Plotly spaces the ticks
         "legend": {"traceorder": "normal"},
         "yaxis": {"range": [lo, hi], "ticksuffix": suffix, "domain": [0, 1 - strip],
-                  "dtick": 1 if unit == "count" and hi <= 8 else None,
-                  "tickformat": ",~s" if hi >= 100_000 and unit != "%" else "",
+                  "dtick": dtick,
+                  "tickformat": tickformat,
                   "title": {"text": esc(y_title)} if y_title else None},
         "shapes": band_shapes(runs, higher_is_better, lo, hi) + shapes,
         "annotations": note_labels + marker_notes + ([below["note"]] if below else [])
@@ -269,6 +274,116 @@ def trend_figure(series: list[dict], months: list[str], *, unit: str, decimals: 
     }
     layout["yaxis"] = {k: v for k, v in layout["yaxis"].items() if v is not None}
     return {"data": traces, "layout": layout}
+
+
+# Margins as Plotly's automargin would make them at the width the chart is built for. Automargin
+# stays on, but when the margins it needs are already there it draws once instead of twice: the
+# second pass was a third of a chart's first draw (100+ ms, most of a family page's blocking time).
+# Narrower screens, or labels wider than these estimates, still grow the margins as before.
+# Glyph widths at 14 px in DejaVu Sans (what system-ui is on Linux; wider than Segoe UI or San
+# Francisco, so the estimates err towards room), measured once in Chromium with canvas measureText.
+GLYPH_PX = {c: px for chars, px in (
+    ("'", 3.8),
+    ('ijl', 3.9),
+    ('IJ', 4.1),
+    (' ,.', 4.5),
+    ('/:;\\|', 4.7),
+    ('f', 4.9),
+    ('-', 5.1),
+    ('()[]t', 5.5),
+    ('!', 5.6),
+    ('r', 5.8),
+    ('"', 6.4),
+    ('*_`', 7),
+    ('sz', 7.3),
+    ('?', 7.4),
+    ('c', 7.7),
+    ('L', 7.8),
+    ('Fk', 8.1),
+    ('vxy', 8.3),
+    ('P', 8.4),
+    ('TYaeo', 8.6),
+    ('E', 8.8),
+    ('$0123456789Sbdghnpqu{}', 8.9),
+    ('K', 9.2),
+    ('ABVXZ', 9.6),
+    ('R', 9.7),
+    ('C', 9.8),
+    ('U', 10.2),
+    ('HN', 10.5),
+    ('DG', 10.8),
+    ('&', 10.9),
+    ('OQ', 11),
+    ('w', 11.5),
+    ('#+<=>^~', 11.7),
+    ('M', 12.1),
+    ('%', 13.3),
+    ('m', 13.6),
+    ('W', 13.8),
+    ('@', 14),
+    ("\u2212", 11.7),  # the minus sign Plotly writes
+) for c in chars}
+AXIS_PAD_PX = 21   # tick length and the gaps either side of a tick label
+LEGEND_ITEM_PX, LEGEND_GAP_PX = 43, 2.5  # a legend entry's symbol and padding; the gap between entries
+# The legend wraps as on a 1366-px screen, where every chart is the page's full width (1,265 px):
+# on wider screens a legend may need fewer rows (a little room left under it), and a half-width
+# chart beside another may need more (then automargin grows the margin).
+LEGEND_CHART_PX = 1265
+
+
+def text_px(text: str) -> float:
+    """Width of ``text`` at 14 px (a character not in the table counts as CHAR_PX)."""
+    return sum(GLYPH_PX.get(c, CHAR_PX) for c in text)
+
+
+def nice_ticks(lo: float, hi: float, count: int) -> list[float]:
+    """About ``count`` ticks at a 1-2-5 step between lo and hi, as Plotly places them."""
+    span = (hi - lo) or abs(hi) or 1.0
+    raw = span / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def tick_text(value: float, suffix: str, si: bool) -> str:
+    """A y tick label as Plotly writes it: SI (5k, 2.5M) for large values, else as short as it goes."""
+    value = round(value, 9)
+    if si or abs(value) >= 10_000:
+        for factor, letter in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+            if abs(value) >= factor:
+                return f"{value / factor:.3g}{letter}{suffix}"
+    return f"{value:.10g}{suffix}".replace("-", "−")
+
+
+def axis_margin(lo: float, hi: float, suffix: str, *, si: bool, dtick: float | None = None) -> int:
+    """The left margin the widest y tick label needs (either tick density Plotly may choose)."""
+    if dtick:
+        values = [math.ceil(lo / dtick) * dtick + i * dtick for i in range(int((hi - lo) / dtick) + 1)]
+    else:
+        values = [v for count in (5, 8) for v in nice_ticks(lo, hi, count)]
+    labels = [tick_text(v, suffix, si) for v in values]
+    return int(max(map(text_px, labels), default=0) + AXIS_PAD_PX + 1)
+
+
+def category_margin(categories: list[str]) -> int:
+    """The left margin a category axis needs for its longest label."""
+    return int(max((text_px(str(c)) for c in categories), default=0) + 17)
+
+
+def bottom_margin(traces: list[dict], plot_px: float) -> int:
+    """Room for the x tick labels and the legend under the plot. Plotly puts the entries on one row
+    when they fit, else in equal columns as wide as the widest entry."""
+    items = [LEGEND_ITEM_PX + text_px(html.unescape(t["name"]))
+             for t in traces if t.get("showlegend", True) and t.get("name")]
+    if len(items) < 2:
+        return 36
+    if sum(items) + LEGEND_GAP_PX * (len(items) - 1) <= plot_px:
+        rows = 1
+    else:
+        columns = max(1, int((plot_px + LEGEND_GAP_PX) // (max(items) + LEGEND_GAP_PX)))
+        rows = -(-len(items) // columns)
+    return 96 + 21 * (rows - 1)
 
 
 RECENT_MONTHS = 12
@@ -327,7 +442,8 @@ def bar_figure(categories: list[str], values: list, *, unit: str, decimals: int,
                       "textfont": {"size": palette.SMALL_FONT, "color": palette.INK},
                       "hovertemplate": f"%{{y}}: %{{x:{d3}}}{suffix}<extra></extra>"}],
             "layout": {"template": palette.TEMPLATE, "height": height, "hovermode": "closest",
-                       "margin": {"l": 16, "r": int(longest * CHAR_PX + 30), "t": 8, "b": 16},
+                       "margin": {"l": category_margin(categories), "r": int(longest * CHAR_PX + 30),
+                                  "t": 8, "b": 34},
                        "xaxis": {"showgrid": True, "ticksuffix": suffix, "rangemode": "tozero",
                                  "tickformat": ",~s" if max((v or 0 for v in xs), default=0) >= 100_000
                                  else ""},
@@ -349,9 +465,11 @@ def grouped_bar_figure(categories: list[str], groups: dict[str, tuple[list, str]
                      "textfont": {"size": palette.SMALL_FONT},
                      "hovertemplate": f"%{{y}}: %{{x:{d3}}}{suffix}<extra>{esc(name)}</extra>"})
     height = max(300, len(categories) * (22 * len(groups) + 24) + 110)
+    left = category_margin(categories)
     return {"data": data,
             "layout": {"template": palette.TEMPLATE, "height": height, "barmode": "group",
-                       "hovermode": "closest", "margin": {"l": 16, "r": 90, "t": 8, "b": 16},
+                       "hovermode": "closest",
+                       "margin": {"l": left, "r": 90, "t": 8, "b": bottom_margin(data, LEGEND_CHART_PX - left - 90)},
                        "xaxis": {"showgrid": True, "rangemode": "tozero", "ticksuffix": suffix},
                        "yaxis": {"type": "category", "automargin": True},
                        "legend": {"traceorder": "reversed"}}}
