@@ -128,7 +128,7 @@ def page_paths() -> list[str]:
 
     skip = {"/404"}
     return [p["path"] for p in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0)
-            if p["path"] not in skip and "<" not in p["path"]]
+            if p["path"] not in skip and not p.get("path_template")]  # the family path pattern is no page
 
 
 def measure(paths: list[str] | None = None, settings: dict | None = None) -> tuple[int, dict]:

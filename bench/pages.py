@@ -181,20 +181,17 @@ def arrive(way: str, app, tmp: str, month: str, n: int, token: str, warm_on: boo
 
 def warmed_reads(app, runs: int) -> dict:
     """{view: (first read s, warm read s)} for every view the warming covers."""
-    import dash
-
     from dashboard.state import warm
     from dashboard.web.api import summary_entries
     from metrics.read.queries import latest_month
 
     from dash._utils import to_json
 
-    pages = {p["path"]: p["layout"] for p in dash.page_registry.values()}
     ctx = app.server.extensions["opsg"]
     out = {}
     with app.server.test_request_context("/"):
         # as the router callback sends it: the layout, encoded
-        views = {path: (lambda layout=pages[path]: to_json(layout())) for path in warm.warm_paths() if path in pages}
+        views = {path: (lambda layout=warm.page_layout(path): to_json(layout())) for path in warm.warm_paths()}
 
         def summary():
             with ctx.store.read() as conn:

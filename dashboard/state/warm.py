@@ -24,11 +24,24 @@ WARM_PATHS_EXTRA = ("/", "/meeting")
 
 
 def warm_paths() -> list[str]:
-    """The pages whose default view is warmed: the overview, the meeting and every family page."""
+    """The pages whose default view is warmed: the overview, the meeting and every family page of
+    the catalog in force (one a catalog revision added while the app runs included)."""
+    from dashboard.context import get_context
+
+    families = [f.path for f in get_context().catalog.families]
+    return list(dict.fromkeys([*WARM_PATHS_EXTRA, *families]))
+
+
+def page_layout(path: str):
+    """The layout function the router calls for ``path``: its page's, or the family path
+    pattern's for a family that has no page of its own yet (dashboard/pages/family.py)."""
     from dashboard.pages.family import MODULE
 
-    families = [p["path"] for p in dash.page_registry.values() if p.get("module", "").startswith(MODULE + ".")]
-    return list(dict.fromkeys([*WARM_PATHS_EXTRA, *families]))
+    pages = {p["path"]: p for p in dash.page_registry.values() if p.get("path_template") is None}
+    if path in pages:
+        return pages[path]["layout"]
+    pattern = dash.page_registry.get(f"{MODULE}._any")
+    return pattern and (lambda: pattern["layout"](family_path=path.strip("/")))
 
 
 def warm(server: Flask) -> int:
@@ -38,11 +51,10 @@ def warm(server: Flask) -> int:
     from dashboard.web.api import summary_entries
 
     done = 0
-    pages = {p["path"]: p for p in dash.page_registry.values()}
     with server.test_request_context("/"):
         ctx = server.extensions["opsg"]
         for path in warm_paths():
-            layout = pages.get(path, {}).get("layout")
+            layout = page_layout(path)
             if callable(layout):
                 try:
                     layout()

@@ -96,3 +96,29 @@ def test_warm003_a_dry_run_or_a_rejection_warms_nothing(app):
                                data={"file": (io.BytesIO(data), "x.csv"), "reason": "r", **extra})
         assert response.status_code == status, response.data[:300]
         assert not [t for t in threading.enumerate() if t.name == "opsg-warm"]
+
+
+def test_warm004_a_family_a_catalog_revision_adds_is_warmed_too(app):
+    """The 29/07 fragment adds /smets1-operated while the app runs: it has no page of its own (the
+    path pattern serves it), and the warming still renders it, so its first read is a cache hit."""
+    from pathlib import Path
+
+    from dashboard.state import warm
+    from metrics.catalog_revisions import apply
+
+    ctx = app.server.extensions["opsg"]
+    fragment = Path(__file__).resolve().parents[1] / "fixtures" / "opsg29_smets1_operated.toml"
+    check, number = apply(ctx.store, fragment.read_bytes(), actor="test", reason="OPSG 29/07", source="cli")
+    assert number, check.errors
+    ctx.catalogs.fresh()
+    with app.server.test_request_context("/"):
+        paths = warm.warm_paths()
+    assert "/smets1-operated" in paths
+    assert "/smets1-operated" not in {p["path"] for p in dash.page_registry.values()}
+    ctx.cache.clear()
+    assert warm.warm(app.server) == len(paths) + 1  # every page and the summary
+    before = entries(app)
+    with app.server.test_request_context("/"):
+        page = warm.page_layout("/smets1-operated")()
+    assert entries(app) == before, "the new family's first read computed"
+    assert "SMETS1 operated" in str(page)
