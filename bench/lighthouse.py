@@ -1,9 +1,9 @@
 """Lighthouse accessibility scores of the overview, a family page and the meeting, signed in as an
 administrator on the demo.
 
-Needs Lighthouse 12.2.3 from npm outside the repository (``cd /tmp/lh && npm i -E lighthouse@12.2.3``)
+Needs Lighthouse 12.2.3 from npm (``npm ci --prefix bench``, pinned by bench/package-lock.json)
 and Debian's chromium. Prints one line per page: score (0-100) and the failing audits.
-Usage: python bench/lighthouse.py [--lighthouse /tmp/lh/node_modules/.bin/lighthouse] [PATH ...]
+Usage: python bench/lighthouse.py [--lighthouse bench/node_modules/.bin/lighthouse] [PATH ...]
 """
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def score(lighthouse: str, url: str, cookie: str, out: Path) -> tuple[int, list[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lighthouse", default="/tmp/lh/node_modules/.bin/lighthouse")
+    parser.add_argument("--lighthouse", default=str(Path(__file__).resolve().parent / "node_modules" / ".bin" / "lighthouse"))
     parser.add_argument("paths", nargs="*", default=list(PAGES))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,6 @@
 """Lighthouse performance (desktop preset) of the overview, a family page and the meeting.
 
-    npm i -E --prefix bench lighthouse@12.2.3      # once; bench/node_modules is git-ignored
+    npm ci --prefix bench      # once: Lighthouse 12.2.3 as bench/package-lock.json pins it (node_modules git-ignored)
     CHROME_PATH=/usr/bin/chromium .venv/bin/python bench/lighthouse_perf.py [--pages / /ota-firmware /meeting] [--runs 1]
 
 Serves the demo (temporary SQLite database, PUBLIC_READ so no sign-in) on a free 127.0.0.1 port
@@ -30,7 +30,7 @@ FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking -
 def lighthouse_bin() -> str:
     found = os.environ.get("LIGHTHOUSE") or (HERE / "node_modules" / ".bin" / "lighthouse")
     if not Path(found).exists():
-        raise SystemExit(f"no Lighthouse at {found}: npm i -E --prefix bench lighthouse@12.2.3")
+        raise SystemExit(f"no Lighthouse at {found}: npm ci --prefix bench")
     return str(found)
 
 
