@@ -7,7 +7,8 @@ show their grids) on a free 127.0.0.1 port and opens each page in headless Debia
 the browser cache emptied first. The bytes are what Chromium's DevTools protocol reports as
 received for every request of the page (Network.loadingFinished encodedDataLength: headers and
 compressed bodies), counted until the page is idle (no callback pending, every chart and grid drawn). Also prints the page's
-DOM element count (target < 1,000).
+DOM element count (target < 1,000) and how far its content moved while it loaded (cumulative
+layout shift, as Lighthouse counts it; good is under 0.1).
 The reference is gzip -6 of the installed plotly's plotly.min.js. Target: ratio <= 1.25 on every
 page. Prints one line per page; nothing is asserted (tests/integration/test_transfer.py does).
 """
@@ -44,6 +45,15 @@ IDLE = """
     return Array.from(document.querySelectorAll('.dash-graph')).every(g => g.querySelector('.main-svg'));"""
 
 
+# Added to every document before its own scripts: the layout shifts it goes through (CLS, as
+# Lighthouse counts it: shifts not caused by the user's input).
+LAYOUT_SHIFT = """
+    window.__layoutShift = 0;
+    new PerformanceObserver(list => list.getEntries().forEach(e => {
+        if (!e.hadRecentInput) window.__layoutShift += e.value;
+    })).observe({type: 'layout-shift', buffered: true});"""
+
+
 def reference_bytes() -> int:
     """gzip -6 (what a web server sends) of the full plotly.min.js of the installed plotly."""
     import plotly
@@ -76,7 +86,9 @@ def browser(width: int = 1366, height: int = 768):
     for flag in FLAGS:
         options.add_argument(flag if not flag.startswith("--window-size") else f"--window-size={width},{height}")
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "WARNING"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": LAYOUT_SHIFT})
+    return driver
 
 
 def wait_idle(driver, timeout: float = 60) -> None:
@@ -110,6 +122,7 @@ def first_visit(driver, url: str) -> dict:
     driver.get(url)
     wait_idle(driver)
     elements = driver.execute_script("return document.getElementsByTagName('*').length")
+    shift = driver.execute_script("return window.__layoutShift")
     urls, sizes = {}, {}
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
@@ -120,6 +133,7 @@ def first_visit(driver, url: str) -> dict:
             sizes[params["requestId"]] = params["encodedDataLength"]
     by_url = sorted(((size, urls.get(rid, "?")) for rid, size in sizes.items()), reverse=True)
     return {"bytes": sum(sizes.values()), "requests": len(sizes), "largest": by_url[:4], "elements": elements,
+            "layout_shift": shift,
             "console": [e for e in driver.get_log("browser") if e.get("level") in ("SEVERE", "WARNING")]}
 
 
@@ -152,13 +166,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     reference, results = measure(args.pages)
     print(f"reference gzip(plotly.min.js) = {reference / 1024:,.0f} KiB; target ratio <= {TARGET}\n")
-    print(f"{'page':22} {'KiB':>8} {'requests':>9} {'ratio':>7} {'DOM':>6}  largest")
+    print(f"{'page':22} {'KiB':>8} {'requests':>9} {'ratio':>7} {'DOM':>6} {'CLS':>6}  largest")
     worst = 0.0
     for path, r in results.items():
         ratio = r["bytes"] / reference
         worst = max(worst, ratio)
         largest = ", ".join(f"{u.rsplit('/', 1)[-1].split('?')[0][:28]} {s / 1024:.0f}" for s, u in r["largest"][:3])
-        print(f"{path:22} {r['bytes'] / 1024:8,.0f} {r['requests']:9} {ratio:7.2f} {r['elements']:6}  {largest}")
+        print(f"{path:22} {r['bytes'] / 1024:8,.0f} {r['requests']:9} {ratio:7.2f} {r['elements']:6} "
+              f"{r['layout_shift']:6.3f}  {largest}")
     print(f"\nworst ratio {worst:.2f} ({'ok' if worst <= TARGET else 'OVER TARGET'})")
     return 0
 

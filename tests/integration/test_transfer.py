@@ -91,10 +91,20 @@ def test_xfer004_first_visit_to_every_page_is_at_most_125_percent_of_gzipped_plo
     assert not over, over
     for path, r in results.items():
         assert r["console"] == [], (path, r["console"])
+
+
 def test_xfer005_every_page_has_fewer_than_1000_dom_elements(first_visits):
     _, results = first_visits
     big = {path: r["elements"] for path, r in results.items() if r["elements"] >= 1000}
     assert not big, big
+
+
+def test_xfer007_no_page_jumps_while_it_loads(first_visits):
+    """Cumulative layout shift of each first visit (the controls, charts and grids whose code comes
+    later keep their room; the footer waits for the page): 0.16 on the overview before."""
+    _, results = first_visits
+    moved = {path: round(r["layout_shift"], 3) for path, r in results.items() if r["layout_shift"] > 0.05}
+    assert not moved, moved
 
 
 def test_xfer006_a_chart_below_the_screen_is_drawn_when_scrolled_to(dash_duo, demo_db_url):
