@@ -22,13 +22,33 @@ print("HEAVY", ",".join(heavy))
 """
 
 
-def test_cli001_ingest_imports_no_web_chart_or_document_library(tmp_path):
+def heavy_imports(tmp_path, url: str, heavy: set[str]) -> str:
+    """Ingest a small file with ``python -m metrics ingest``; which of ``heavy`` it imported."""
     csv = tmp_path / "incidents.csv"
     csv.write_text("month,category,count\n2021-12,1,2\n2021-12,3,5\n")
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", PROBE % sorted(HEAVY), str(csv)], cwd=ROOT, env=env,
+    env = {"DATABASE_URL": url, "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", PROBE % sorted(heavy), str(csv)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     lines = dict(line.split(" ", 1) if " " in line else (line, "") for line in done.stdout.splitlines()
                  if line.startswith(("EXIT", "HEAVY")))
     assert lines.get("EXIT") == "0", done.stdout[-800:] + done.stderr[-800:]
-    assert lines.get("HEAVY", "") == "", f"ingest imported {lines['HEAVY']}"
+    return lines.get("HEAVY", "")
+
+
+def test_cli001_ingest_imports_no_web_chart_or_document_library(tmp_path):
+    found = heavy_imports(tmp_path, f"sqlite:///{tmp_path / 'cli.db'}", HEAVY)
+    assert found == "", f"ingest imported {found}"
+
+
+def test_cli002_on_a_migrated_database_ingest_does_not_load_alembic(tmp_path):
+    """Every start asks whether the schema is current: one query against the migration files' own
+    revision lines, not Alembic and Mako (~0.2 s of a command-line ingest)."""
+    from metrics.store.engine import Store
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    store = Store(url)
+    store.migrate()
+    assert store.at_heads()
+    store.dispose()
+    found = heavy_imports(tmp_path, url, HEAVY | {"alembic", "mako"})
+    assert found == "", f"ingest imported {found}"
