@@ -336,12 +336,15 @@ def text_px(text: str) -> float:
     return sum(GLYPH_PX.get(c, CHAR_PX) for c in text)
 
 
-def nice_ticks(lo: float, hi: float, count: int) -> list[float]:
-    """About ``count`` ticks at a 1-2-5 step between lo and hi, as Plotly places them."""
-    span = (hi - lo) or abs(hi) or 1.0
-    raw = span / count
+def nice_step(lo: float, hi: float, count: int) -> float:
+    """The 1-2-5 step that puts about ``count`` ticks between lo and hi, as Plotly chooses it."""
+    raw = ((hi - lo) or abs(hi) or 1.0) / count
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
+def ticks_at(lo: float, hi: float, step: float) -> list[float]:
+    """Every multiple of ``step`` from lo to hi."""
     first = math.ceil(lo / step - 1e-9) * step
     return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
 
@@ -358,11 +361,8 @@ def tick_text(value: float, suffix: str, si: bool) -> str:
 
 def axis_margin(lo: float, hi: float, suffix: str, *, si: bool, dtick: float | None = None) -> int:
     """The left margin the widest y tick label needs (either tick density Plotly may choose)."""
-    if dtick:
-        values = [math.ceil(lo / dtick) * dtick + i * dtick for i in range(int((hi - lo) / dtick) + 1)]
-    else:
-        values = [v for count in (5, 8) for v in nice_ticks(lo, hi, count)]
-    labels = [tick_text(v, suffix, si) for v in values]
+    steps = [dtick] if dtick else [nice_step(lo, hi, count) for count in (5, 8)]
+    labels = [tick_text(v, suffix, si) for step in steps for v in ticks_at(lo, hi, step)]
     return int(max(map(text_px, labels), default=0) + AXIS_PAD_PX + 1)
 
 
