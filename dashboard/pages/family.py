@@ -19,6 +19,7 @@ from dashboard.context import get_context, use_as_of
 from dashboard.layout import page
 
 MODULE = "pages.family"  # registry entries are MODULE.<family id>
+PATTERN_PAGE = f"{MODULE}._any"  # the registry entry of the /<family_path> pattern (register_any)
 # The view-state name in the URL of each dimension a page can be filtered by (dashboard/state/urls.py).
 STATE_NAMES = {"csp_region": "region", "smets_generation": "generation"}
 FAMILY_KEY = "_family"  # the family id, passed to the cached renderer with the query
@@ -40,7 +41,7 @@ def register_any() -> None:
     the app runs (Dash refuses ``register_page`` inside a request, but its router reads the
     registry on every navigation): ``/<family_path>`` draws the family with that path in the
     catalog in force, or the not-found page."""
-    dash.register_page(f"{MODULE}._any", path_template="/<family_path>", order=1000,
+    dash.register_page(PATTERN_PAGE, path_template="/<family_path>", order=1000,
                        name="Family", title=_any_title, layout=_any_layout)
 
 

@@ -35,12 +35,12 @@ def warm_paths() -> list[str]:
 def page_layout(path: str):
     """The layout function the router calls for ``path``: its page's, or the family path
     pattern's for a family that has no page of its own yet (dashboard/pages/family.py)."""
-    from dashboard.pages.family import MODULE
+    from dashboard.pages.family import PATTERN_PAGE
 
     pages = {p["path"]: p for p in dash.page_registry.values() if p.get("path_template") is None}
     if path in pages:
         return pages[path]["layout"]
-    pattern = dash.page_registry.get(f"{MODULE}._any")
+    pattern = dash.page_registry.get(PATTERN_PAGE)
     return pattern and (lambda: pattern["layout"](family_path=path.strip("/")))
 
 
