@@ -3,7 +3,7 @@ administrator on the demo.
 
 Needs Lighthouse 12.2.3 from npm (``npm ci --prefix bench``, pinned by bench/package-lock.json)
 and Debian's chromium. Prints one line per page: score (0-100) and the failing audits.
-Usage: python bench/lighthouse.py [--lighthouse bench/node_modules/.bin/lighthouse] [PATH ...]
+Usage: python bench/lighthouse.py [--lighthouse PATH] [PATH ...]
 """
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.lighthouse_perf import FLAGS, lighthouse_bin  # noqa: E402
+
 PAGES = ("/?month=2020-01", "/ota-firmware?month=2020-01", "/meeting?month=2020-01&slide=3")
-FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update " \
-        "--no-first-run --disable-sync --disable-dev-shm-usage"
 
 
 def serve(tmp: Path) -> tuple[str, str]:
@@ -66,13 +66,13 @@ def score(lighthouse: str, url: str, cookie: str, out: Path) -> tuple[int, list[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lighthouse", default=str(Path(__file__).resolve().parent / "node_modules" / ".bin" / "lighthouse"))
+    parser.add_argument("--lighthouse", help="default: $LIGHTHOUSE, else bench/node_modules/.bin/lighthouse")
     parser.add_argument("paths", nargs="*", default=list(PAGES))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base, cookie = serve(Path(tmp))
         for index, path in enumerate(args.paths):
-            value, failed = score(args.lighthouse, base + path, cookie, Path(tmp) / f"lh-{index}.json")
+            value, failed = score(args.lighthouse or lighthouse_bin(), base + path, cookie, Path(tmp) / f"lh-{index}.json")
             print(f"{path:40} accessibility {value:3d}  failing: {', '.join(failed) or 'none'}", flush=True)
 
 
